@@ -1,0 +1,38 @@
+/**
+ * `kip`: the command tree. Each command group lives in its own file under `cli/commands/` and exports
+ * `register(program)`. Registration must stay cheap: heavy modules (Pulumi, Fastify, ts-morph) are imported inside the
+ * action of the command that needs them, so `kip --help` loads none of them.
+ */
+import { Command, CommanderError } from "commander";
+import { SpecError, SpecErrors } from "../core/errors.ts";
+import { register as registerGateway } from "./commands/gateway.ts";
+import { register as registerSynth } from "./commands/synth.ts";
+
+export function buildProgram(): Command {
+  const program = new Command("kip")
+    .description("Skipper: a self-hosted PaaS as code (k3s over SSH, apps and databases as Pulumi components)")
+    .version("0.1.0")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+  registerSynth(program);
+  registerGateway(program);
+  return program;
+}
+
+/** Run `kip` with `argv` (as `process.argv`) and return the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof SpecError || err instanceof SpecErrors) {
+      process.stderr.write(`kip: invalid stack\n${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`kip: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (process.env["KIP_DEBUG"] && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    return 1;
+  }
+}
