@@ -18,10 +18,46 @@ const DOTTED_IPV4 = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}$`);
 
 /** Labels that no cluster may take: they name the gateway's own services or invite phishing. */
 export const RESERVED_CLUSTER_NAMES: ReadonlySet<string> = new Set([
-  "console", "api", "www", "admin", "gateway", "skipper", "kip", "register", "health", "healthz", "status", "metrics",
-  "login", "logout", "auth", "sso", "oauth", "oidc", "account", "accounts", "signup", "docs", "support", "help",
-  "security", "billing", "blog", "mail", "smtp", "mx", "ns1", "ns2", "webmail", "dashboard", "app", "apps", "static",
-  "cdn", "assets", "localhost",
+  "console",
+  "api",
+  "www",
+  "admin",
+  "gateway",
+  "skipper",
+  "kip",
+  "register",
+  "health",
+  "healthz",
+  "status",
+  "metrics",
+  "login",
+  "logout",
+  "auth",
+  "sso",
+  "oauth",
+  "oidc",
+  "account",
+  "accounts",
+  "signup",
+  "docs",
+  "support",
+  "help",
+  "security",
+  "billing",
+  "blog",
+  "mail",
+  "smtp",
+  "mx",
+  "ns1",
+  "ns2",
+  "webmail",
+  "dashboard",
+  "app",
+  "apps",
+  "static",
+  "cdn",
+  "assets",
+  "localhost",
 ]);
 
 /** The RFC 1123 label rule, in words, for error messages. */
@@ -53,13 +89,16 @@ export function ipFromClusterId(id: string): string | undefined {
 }
 
 /** A cluster as the subdomain scheme sees it: IP-derived, or named. */
-export type ClusterRef = { readonly kind: "ip"; readonly ip: string } | { readonly kind: "name"; readonly name: string };
+export type ClusterRef =
+  | { readonly kind: "ip"; readonly ip: string }
+  | { readonly kind: "name"; readonly name: string };
 
 /** Why a chosen cluster name is refused, or undefined when it is acceptable. */
 export function clusterNameProblem(name: string): string | undefined {
   if (!isDnsLabel(name)) return DNS_LABEL_RULE;
   if (name.includes("--")) return "must not contain '--' (the double dash separates app and cluster in host names)";
-  if (ENDS_LIKE_IP.test(name)) return "must not end in four dash-separated numbers (that form is kept for IP-derived ids)";
+  if (ENDS_LIKE_IP.test(name))
+    return "must not end in four dash-separated numbers (that form is kept for IP-derived ids)";
   if (RESERVED_CLUSTER_NAMES.has(name)) return "is reserved; choose another name";
   return undefined;
 }
