@@ -1,0 +1,124 @@
+/**
+ * The registry's snapshot file: every live record at one moment, written by compaction.
+ *
+ * Layout (one JSON value per line): a header `{"v":1,"gen":N}` naming the first log generation that is NOT folded
+ * into the snapshot, one line per record, and a trailer `{"count":C,"crc":X}` (CRC-32 of the record lines). The file
+ * is written to a temporary name, fsynced, renamed over the old one and the directory fsynced, so a reader sees the
+ * old snapshot or the new one, never a mix; the trailer still catches a file damaged by other means.
+ */
+import { close, fsync, open, rename, write } from "node:fs";
+import { promisify } from "node:util";
+import { crc32 } from "node:zlib";
+import { asRecord, type ClusterRecord } from "./record.ts";
+
+const openAsync = promisify(open);
+const writeAsync = promisify(write);
+const fsyncAsync = promisify(fsync);
+const closeAsync = promisify(close);
+const renameAsync = promisify(rename);
+
+const FORMAT_VERSION = 1;
+const CHUNK = 4096;
+
+export interface Snapshot {
+  readonly gen: number;
+  readonly records: ClusterRecord[];
+}
+
+/** Write every byte of `buf` at the end of `fd` (write(2) may write less than asked). */
+export async function writeAll(fd: number, buf: Buffer): Promise<void> {
+  let off = 0;
+  while (off < buf.length) {
+    const { bytesWritten } = await writeAsync(fd, buf, off, buf.length - off);
+    off += bytesWritten;
+  }
+}
+
+/** Make a directory's entries (a created, renamed or deleted file) durable. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const fd = await openAsync(dir, "r");
+  try {
+    await fsyncAsync(fd);
+  } finally {
+    await closeAsync(fd);
+  }
+}
+
+export type SnapshotStep = "snapshot-written" | "snapshot-renamed";
+
+/**
+ * Write `records` as the snapshot at `path` (through `tmpPath`), durable when the promise resolves. Yields to the
+ * event loop between chunks so a large registry does not stall request handling. Returns the size in bytes.
+ */
+export async function writeSnapshot(
+  path: string,
+  tmpPath: string,
+  dir: string,
+  gen: number,
+  records: readonly ClusterRecord[],
+  onStep: (step: SnapshotStep) => Promise<void> | void = () => {},
+): Promise<number> {
+  const fd = await openAsync(tmpPath, "w", 0o600);
+  let bytes = 0;
+  let crc = 0;
+  try {
+    const head = Buffer.from(`${JSON.stringify({ v: FORMAT_VERSION, gen })}\n`);
+    await writeAll(fd, head);
+    bytes += head.length;
+    for (let i = 0; i < records.length; i += CHUNK) {
+      let text = "";
+      for (const r of records.slice(i, i + CHUNK)) text += `${JSON.stringify(r)}\n`;
+      crc = crc32(text, crc);
+      const buf = Buffer.from(text);
+      await writeAll(fd, buf);
+      bytes += buf.length;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    const tail = Buffer.from(`${JSON.stringify({ count: records.length, crc })}\n`);
+    await writeAll(fd, tail);
+    bytes += tail.length;
+    await fsyncAsync(fd);
+  } finally {
+    await closeAsync(fd);
+  }
+  await onStep("snapshot-written");
+  await renameAsync(tmpPath, path);
+  await fsyncDir(dir);
+  await onStep("snapshot-renamed");
+  return bytes;
+}
+
+/** Parse a snapshot file's contents. Throws an error naming `path` when it is damaged. */
+export function decodeSnapshot(path: string, data: Buffer): Snapshot {
+  const text = data.toString("utf8");
+  const damaged = (why: string) =>
+    new Error(
+      `registry snapshot ${path} is damaged (${why}); restore it from a backup, or move it away to start from the logs alone`,
+    );
+  const firstNl = text.indexOf("\n");
+  const lastNl = text.lastIndexOf("\n", text.length - 2);
+  if (firstNl === -1 || lastNl < firstNl || !text.endsWith("\n")) throw damaged("incomplete file");
+  let head: { v?: unknown; gen?: unknown };
+  let tail: { count?: unknown; crc?: unknown };
+  try {
+    head = JSON.parse(text.slice(0, firstNl));
+    tail = JSON.parse(text.slice(lastNl + 1, -1));
+  } catch {
+    throw damaged("unreadable header or trailer");
+  }
+  if (head.v !== FORMAT_VERSION) throw damaged(`unknown format version ${String(head.v)}`);
+  if (typeof head.gen !== "number" || !Number.isInteger(head.gen) || head.gen < 0) throw damaged("bad generation");
+  const body = text.slice(firstNl + 1, lastNl + 1);
+  if (crc32(body) !== tail.crc) throw damaged("checksum mismatch");
+  const records: ClusterRecord[] = [];
+  let start = 0;
+  while (start < body.length) {
+    const end = body.indexOf("\n", start);
+    const record = asRecord(JSON.parse(body.slice(start, end)));
+    if (!record) throw damaged(`bad record on line ${records.length + 2}`);
+    records.push(record);
+    start = end + 1;
+  }
+  if (records.length !== tail.count) throw damaged(`expected ${String(tail.count)} records, found ${records.length}`);
+  return { gen: head.gen, records };
+}
