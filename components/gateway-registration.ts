@@ -1,0 +1,117 @@
+/**
+ * `GatewayRegistration`: registers a cluster with a subdomain gateway, from the cluster's first server over SSH, so
+ * the request's source address proves the IP an IP-derived id is granted for (DESIGN.md §6). Then it keeps the
+ * registration alive from inside the cluster with a CronJob that sends a heartbeat every six hours.
+ *
+ * Steps:
+ *  1. `<name>-register` (remote): POST `/v1/clusters`, or PUT the current address when this host already holds a
+ *     token (safe to run again; runs again when the address or port changes). The token stays in a root-only file;
+ *     it is never printed, and never on a command line. On destroy it releases the id.
+ *  2. `<name>-token` (remote): prints the token; its stdout is a secret and is not logged.
+ *  3. In the cluster: a Secret with the token and the CronJob (`core/render/heartbeat.ts`).
+ */
+import { remote } from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import type { Host } from "../core/model.ts";
+import { consoleHost } from "../core/naming.ts";
+import {
+  type RegistrationInput,
+  readTokenScript,
+  registerScript,
+  registrationConfig,
+  releaseScript,
+} from "../core/render/gateway-registration.ts";
+import { heartbeatConfig, heartbeatSecret, renderHeartbeat } from "../core/render/heartbeat.ts";
+import type { SshConnection } from "../providers/infra-provider.ts";
+import { createNamespaceFirst } from "./namespace-first.ts";
+import { type ClusterTarget, inClusterOptions } from "./options.ts";
+
+export interface GatewayRegistrationArgs extends Omit<RegistrationInput, "ip"> {
+  /** The cluster's first server: the registration runs there. */
+  readonly host: Host;
+  /** How to reach it over SSH (the same connection the k3s steps use). */
+  readonly connection: pulumi.Input<SshConnection>;
+  /** The address the gateway proxies to. @default host.address (must then be an IPv4 address) */
+  readonly ip?: string;
+  /** Where the heartbeat CronJob goes: the cluster's provider and install step. */
+  readonly cluster: ClusterTarget;
+  /** Namespace of the heartbeat. @default "skipper-registration" */
+  readonly heartbeatNamespace?: string;
+  /** Image of the heartbeat. @default a pinned curl image */
+  readonly heartbeatImage?: string;
+}
+
+/** Public host names the registration gives the cluster. */
+export interface RegisteredHosts {
+  /** `<id>.<base>` */
+  readonly cluster: string;
+  /** `console-<id>.<base>` (or `console--<name>.<base>`) */
+  readonly console: string;
+}
+
+export class GatewayRegistration extends pulumi.ComponentResource {
+  /** The id the gateway knows the cluster by (dashed IP or the chosen name). */
+  readonly clusterId: string;
+  readonly hosts: RegisteredHosts;
+  /** The registration token (secret). */
+  readonly token: pulumi.Output<string>;
+  /** The registration step (other steps that need the gateway to know the cluster can wait for it). */
+  readonly register: remote.Command;
+  readonly objects: ReadonlyMap<string, pulumi.CustomResource>;
+
+  constructor(name: string, args: GatewayRegistrationArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("skipper:gateway:GatewayRegistration", name, {}, opts);
+    const cfg = registrationConfig({ ...args, ip: args.ip ?? args.host.address });
+    this.clusterId = cfg.clusterId;
+    this.hosts = { cluster: cfg.clusterHost, console: consoleHost(cfg.ref, cfg.baseDomain) };
+
+    const timeout = `${cfg.waitSeconds + 120}s`;
+    this.register = new remote.Command(
+      `${name}-register`,
+      {
+        connection: args.connection,
+        create: registerScript(cfg, args.host),
+        delete: releaseScript(cfg, args.host),
+        // Another gateway or another id is another registration: release the old one first (deleteBeforeReplace).
+        // A new address or port is not: `create` runs again with it and moves the registration.
+        triggers: [cfg.baseDomain, cfg.clusterId],
+        addPreviousOutputInEnv: false,
+      },
+      {
+        parent: this,
+        deleteBeforeReplace: true,
+        customTimeouts: { create: timeout, update: timeout, delete: "2m" },
+      },
+    );
+
+    const read = new remote.Command(
+      `${name}-token`,
+      {
+        connection: args.connection,
+        create: readTokenScript(cfg, args.host),
+        // Read again whenever the registration step ran (a new registration means a new token).
+        triggers: [this.register.stdout],
+        logging: "none",
+        addPreviousOutputInEnv: false,
+      },
+      { parent: this, dependsOn: [this.register], additionalSecretOutputs: ["stdout"] },
+    );
+    this.token = pulumi.secret(read.stdout.apply((s) => (s ?? "").trim()));
+
+    const hb = heartbeatConfig({
+      baseDomain: cfg.baseDomain,
+      clusterId: cfg.clusterId,
+      ...(args.heartbeatNamespace ? { namespace: args.heartbeatNamespace } : {}),
+      ...(args.heartbeatImage ? { image: args.heartbeatImage } : {}),
+    });
+    const secret = heartbeatSecret(hb, {
+      token: this.token,
+      authorization: pulumi.secret(pulumi.interpolate`Authorization: Bearer ${this.token}`),
+    });
+    this.objects = createNamespaceFirst(hb.namespace, [...renderHeartbeat(hb), secret], () =>
+      inClusterOptions(this, args.cluster, opts),
+    );
+
+    this.registerOutputs({ clusterId: this.clusterId, hosts: this.hosts, token: this.token });
+  }
+}

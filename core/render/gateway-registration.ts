@@ -1,0 +1,152 @@
+/**
+ * The host scripts of a gateway registration (DESIGN.md §6). Registration runs ON the cluster's first server, so the
+ * request leaves from the host's own address and the gateway can check that an IP-derived id belongs to the caller.
+ *
+ * - `registerScript`: first run POSTs `/v1/clusters` and stores the token in a root-only directory; later runs find
+ *   the token and PUT the current address instead (safe to run again; the token is never printed or put on a command
+ *   line: curl reads the header from a file).
+ * - `readTokenScript`: prints the token, for a separate command whose stdout is a secret and is not logged.
+ * - `releaseScript`: DELETE on destroy; keeps the token when the gateway could not be reached, so nothing is lost.
+ */
+import { prelude, privileged, shQuote } from "../k3s/shell.ts";
+import type { Host } from "../model.ts";
+import { type ClusterRef, clusterHost, clusterId, isIPv4 } from "../naming.ts";
+
+/** Root-only directory on the host that keeps one subdirectory per gateway. */
+export const REGISTRATION_STATE_DIR = "/var/lib/skipper/gateway";
+
+export interface RegistrationInput {
+  readonly baseDomain: string;
+  /** The public IPv4 address the gateway proxies to (the host's own, or a load balancer's). */
+  readonly ip: string;
+  /** Port of the cluster's HTTP entry (Traefik). @default 80 */
+  readonly port?: number;
+  /** A chosen cluster name instead of the IP-derived id. @default undefined (id = dashed IP) */
+  readonly name?: string;
+  /** How long to wait for the gateway to answer before registering (its certificate may be in issuance). @default 300 */
+  readonly waitSeconds?: number;
+}
+
+export interface RegistrationConfig {
+  readonly baseDomain: string;
+  readonly ip: string;
+  readonly port: number;
+  readonly name?: string;
+  readonly ref: ClusterRef;
+  readonly clusterId: string;
+  /** `https://<base>/v1/clusters` */
+  readonly api: string;
+  /** The cluster's own host name, `<id>.<base>`. */
+  readonly clusterHost: string;
+  /** Directory of this registration's files on the host. */
+  readonly stateDir: string;
+  readonly waitSeconds: number;
+}
+
+export function registrationConfig(input: RegistrationInput): RegistrationConfig {
+  if (!isIPv4(input.ip)) {
+    throw new Error(
+      `gateway registration: ip must be a dotted IPv4 address such as 203.0.113.10 (got ${JSON.stringify(input.ip)})`,
+    );
+  }
+  const port = input.port ?? 80;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`gateway registration: port must be between 1 and 65535 (got ${port})`);
+  }
+  const ref: ClusterRef = input.name ? { kind: "name", name: input.name } : { kind: "ip", ip: input.ip };
+  const host = clusterHost(ref, input.baseDomain); // validates the base domain and the name
+  const baseDomain = host.slice(host.indexOf(".") + 1);
+  return {
+    baseDomain,
+    ip: input.ip,
+    port,
+    ...(input.name ? { name: input.name } : {}),
+    ref,
+    clusterId: clusterId(ref),
+    api: `https://${baseDomain}/v1/clusters`,
+    clusterHost: host,
+    stateDir: `${REGISTRATION_STATE_DIR}/${baseDomain}`,
+    waitSeconds: input.waitSeconds ?? 300,
+  };
+}
+
+/** The JSON body of a registration or a move. */
+export function registrationBody(cfg: RegistrationConfig): string {
+  return JSON.stringify({ ip: cfg.ip, port: cfg.port, ...(cfg.name ? { name: cfg.name } : {}) });
+}
+
+function variables(cfg: RegistrationConfig): string {
+  return `api=${shQuote(cfg.api)}
+id=${shQuote(cfg.clusterId)}
+base=${shQuote(cfg.baseDomain)}
+dir=${shQuote(cfg.stateDir)}
+`;
+}
+
+const STEP = "gateway registration";
+
+/** Register, or bring an existing registration up to date. Prints the id, never the token. */
+export function registerScript(cfg: RegistrationConfig, host: Host): string {
+  const script = `${prelude(STEP, host)}${variables(cfg)}body=${shQuote(registrationBody(cfg))}
+umask 077
+command -v curl >/dev/null || fail "curl is not installed. Fix: install it (apt-get install -y curl) and run again"
+mkdir -p "$dir" && chmod 700 ${shQuote(REGISTRATION_STATE_DIR)} "$dir"
+resp=$(mktemp "$dir/response.XXXXXX")
+trap 'rm -f "$resp" "$dir"/*.tmp' EXIT
+
+# The gateway may still be starting or waiting for its certificate: wait for it, within a bound.
+deadline=$(( $(date +%s) + ${cfg.waitSeconds} ))
+until curl -fsS --max-time 5 -o /dev/null "https://$base/healthz" 2>/dev/null; do
+  [ "$(date +%s)" -lt "$deadline" ] || fail "the gateway at https://$base did not answer /healthz within ${cfg.waitSeconds}s. Fix: check that $base resolves to the gateway and its certificate is issued, then run again"
+  sleep 5
+done
+
+call() { # METHOD URL [curl args...]: prints the HTTP status; the body goes to $resp
+  local method=$1 url=$2; shift 2
+  curl -sS --max-time 30 -o "$resp" -w '%{http_code}' -X "$method" -H 'content-type: application/json' "$@" "$url"
+}
+json_field() { sed -n "s/.*\\"$1\\"[[:space:]]*:[[:space:]]*\\"\\([^\\"]*\\)\\".*/\\1/p" "$resp" | head -n 1; }
+
+if [ -s "$dir/authorization" ]; then
+  status=$(call PUT "$api/$id" -H @"$dir/authorization" --data "$body") || fail "cannot reach $api"
+  case "$status" in
+    2??) unchanged "registration of cluster $id at $base (address confirmed)"; exit 0 ;;
+    404) echo "skipper: the gateway no longer knows cluster $id (expired or released); registering again" ;;
+    *) fail "the gateway refused the update of cluster $id (HTTP $status: $(head -c 300 "$resp")). Fix: if the token in $dir is stale, release the id on the gateway, remove $dir and run again" ;;
+  esac
+fi
+
+status=$(call POST "$api" --data "$body") || fail "cannot reach $api"
+if [ "$status" != 201 ]; then
+  fail "the gateway refused to register cluster $id (HTTP $status: $(head -c 300 "$resp")). Fix: a name must be free and not reserved; an IP-derived id is granted only to requests from that IP (is this host behind NAT?); if this host registered before and lost $dir, wait for the old registration to expire or choose a name"
+fi
+token=$(json_field token)
+got=$(json_field id)
+[ -n "$token" ] || fail "the gateway's answer holds no token. Fix: check that https://$base is a Skipper gateway"
+[ "$got" = "$id" ] || fail "the gateway assigned id '$got', expected '$id'"
+printf '%s' "$token" >"$dir/token.tmp" && mv -f "$dir/token.tmp" "$dir/token"
+printf 'Authorization: Bearer %s\\n' "$token" >"$dir/authorization.tmp" && mv -f "$dir/authorization.tmp" "$dir/authorization"
+changed "registration of cluster $id at $base"
+`;
+  return privileged(script, STEP, host);
+}
+
+/** Print the stored token (for a command with secret, unlogged stdout). */
+export function readTokenScript(cfg: RegistrationConfig, host: Host): string {
+  const script = `${prelude(`${STEP} token read`, host)}${variables(cfg)}[ -s "$dir/token" ] || fail "no token in $dir. Fix: run the registration step again (pulumi up)"
+cat "$dir/token"
+`;
+  return privileged(script, `${STEP} token read`, host);
+}
+
+/** Release the registration; keep the files unless the gateway confirmed (or no longer knows the id). */
+export function releaseScript(cfg: RegistrationConfig, host: Host): string {
+  const script = `${prelude(`${STEP} release`, host)}${variables(cfg)}if [ ! -s "$dir/authorization" ]; then unchanged "no registration of cluster $id at $base to release"; exit 0; fi
+status=$(curl -sS --max-time 30 -o /dev/null -w '%{http_code}' -X DELETE -H @"$dir/authorization" "$api/$id" || true)
+case "$status" in
+  2??|404) rm -rf "$dir"; changed "released cluster $id at $base" ;;
+  *) echo "skipper: warning: the gateway did not release cluster $id (HTTP $status); the token stays in $dir so a later run can retry" >&2 ;;
+esac
+`;
+  return privileged(script, `${STEP} release`, host);
+}

@@ -1,0 +1,484 @@
+/**
+ * The subdomain gateway's Kubernetes objects, as plain data (DESIGN.md §6). `components/gateway.ts` creates them
+ * through the cluster's provider; tests validate them offline.
+ *
+ * Traffic path: client → Traefik (k3s's ingress, terminates TLS with the wildcard certificate) → the gateway's
+ * ClusterIP Service → the gateway pod → the registered cluster. Because Traefik sits in front, the gateway is told to
+ * believe `X-Forwarded-For` from the pod network (`trustedProxies`), and only from there.
+ *
+ * Routing uses a standard `networking.k8s.io/v1` Ingress with a wildcard host rather than a Traefik IngressRoute:
+ * Traefik's Ingress provider accepts `*.<base>` (one label, as a wildcard certificate) on both Traefik v2 (k3s ≤ 1.31)
+ * and v3 (k3s ≥ 1.32), while IngressRoute's `HostRegexp` changed syntax between the two. The only Traefik CRD used is
+ * the HTTP→HTTPS redirect Middleware, whose `traefik.io/v1alpha1` schema is the same in both.
+ *
+ * Secret values never appear here: `gatewaySecrets` renders the two Secrets with values of any type, so a component
+ * passes Pulumi secret Outputs and a test passes strings.
+ */
+import type { K8sObject } from "../k8s.ts";
+import {
+  LABEL_COMPONENT,
+  LABEL_INSTANCE,
+  LABEL_MANAGED_BY,
+  LABEL_NAME,
+  LABEL_PART_OF,
+  MANAGED_BY,
+  selectorLabels,
+} from "../labels.ts";
+import type { Resources } from "../model.ts";
+import {
+  type CodeBundle,
+  codeAnnotations,
+  codeCommand,
+  codeConfigMap,
+  codeVolume,
+  codeVolumeMount,
+  NODE_RUNTIME_IMAGE,
+  NODE_RUNTIME_UID,
+} from "./code-bundle.ts";
+
+/** What a deployment of the gateway needs; `gatewayConfig` fills the defaults. */
+export interface GatewayInput {
+  /** The base domain every cluster gets names under, e.g. `skipper.run`. */
+  readonly baseDomain: string;
+  /** The bundled gateway program. */
+  readonly bundle: CodeBundle;
+  /** @default "skipper-gateway" */
+  readonly namespace?: string;
+  /** @default NODE_RUNTIME_IMAGE (pinned Node 20 Alpine; pass a digest-pinned reference to pin harder) */
+  readonly image?: string;
+  /** Size of the registry volume. @default "1Gi" */
+  readonly storage?: string;
+  /** Storage class of the registry volume. @default the cluster's default (k3s: local-path) */
+  readonly storageClassName?: string;
+  /** Port the gateway listens on inside the pod. @default 8080 */
+  readonly port?: number;
+  /**
+   * Networks whose `X-Forwarded-For` the gateway believes: where Traefik's pods live. @default ["10.42.0.0/16"]
+   * (k3s's default cluster CIDR; set it when k3s runs with another `--cluster-cidr`).
+   */
+  readonly trustedProxies?: readonly string[];
+  /** @default 100m/128Mi requested, 1 CPU / 384Mi limit */
+  readonly resources?: Resources;
+  /** ACME account e-mail (Let's Encrypt expiry notices). @default none */
+  readonly acmeEmail?: string;
+  /** Use Let's Encrypt's staging directory (untrusted certificates, generous rate limits). @default false */
+  readonly acmeStaging?: boolean;
+  /**
+   * The namespace cert-manager reads ClusterIssuer secrets from (its "cluster resource namespace").
+   * @default "cert-manager"
+   */
+  readonly certManagerNamespace?: string;
+  /** The Traefik IngressClass. @default "traefik" (k3s) */
+  readonly ingressClassName?: string;
+}
+
+/** A gateway deployment with every default filled in and every object name derived. */
+export interface GatewayConfig {
+  readonly baseDomain: string;
+  readonly bundle: CodeBundle;
+  readonly namespace: string;
+  readonly image: string;
+  readonly storage: string;
+  readonly storageClassName?: string;
+  readonly port: number;
+  readonly trustedProxies: readonly string[];
+  readonly resources: Resources;
+  readonly acmeEmail?: string;
+  readonly acmeStaging: boolean;
+  readonly certManagerNamespace: string;
+  readonly ingressClassName: string;
+  readonly names: GatewayNames;
+}
+
+/** Every object name, so components and tests refer to them without repeating strings. */
+export interface GatewayNames {
+  readonly app: string;
+  readonly serviceAccount: string;
+  readonly code: string;
+  readonly service: string;
+  readonly headlessService: string;
+  readonly statefulSet: string;
+  readonly dataVolume: string;
+  readonly dataClaim: string;
+  readonly adminSecret: string;
+  readonly cloudflareSecret: string;
+  readonly clusterIssuer: string;
+  readonly acmeAccountSecret: string;
+  readonly certificate: string;
+  readonly tlsSecret: string;
+  readonly redirectMiddleware: string;
+  readonly httpsIngress: string;
+  readonly httpIngress: string;
+}
+
+/** Keys inside the Secrets. */
+export const ADMIN_TOKEN_KEY = "admin-token";
+export const CLOUDFLARE_TOKEN_KEY = "api-token";
+/** Where the registry file lives in the pod (on the volume). */
+export const GATEWAY_DATA_DIR = "/data";
+export const GATEWAY_DATA_FILE = `${GATEWAY_DATA_DIR}/registry`;
+
+const LETSENCRYPT = "https://acme-v02.api.letsencrypt.org/directory";
+const LETSENCRYPT_STAGING = "https://acme-staging-v02.api.letsencrypt.org/directory";
+
+/** Fill defaults and derive names. Throws when the base domain is not a domain name. */
+export function gatewayConfig(input: GatewayInput): GatewayConfig {
+  const baseDomain = input.baseDomain.toLowerCase().replace(/\.$/, "");
+  if (!/^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z][-a-z0-9]*[a-z0-9]$/.test(baseDomain)) {
+    throw new Error(
+      `gateway baseDomain must be a domain name such as skipper.run (got ${JSON.stringify(input.baseDomain)})`,
+    );
+  }
+  const port = input.port ?? 8080;
+  if (!Number.isInteger(port) || port < 1024 || port > 65535) {
+    throw new Error(`gateway port must be an unprivileged port between 1024 and 65535 (got ${port})`);
+  }
+  const app = "skipper-gateway";
+  return {
+    baseDomain,
+    bundle: input.bundle,
+    namespace: input.namespace ?? "skipper-gateway",
+    image: input.image ?? NODE_RUNTIME_IMAGE,
+    storage: input.storage ?? "1Gi",
+    ...(input.storageClassName ? { storageClassName: input.storageClassName } : {}),
+    port,
+    trustedProxies: input.trustedProxies ?? ["10.42.0.0/16"],
+    resources: input.resources ?? { cpu: "100m", memory: "128Mi", cpuLimit: "1", memoryLimit: "384Mi" },
+    ...(input.acmeEmail ? { acmeEmail: input.acmeEmail } : {}),
+    acmeStaging: input.acmeStaging ?? false,
+    certManagerNamespace: input.certManagerNamespace ?? "cert-manager",
+    ingressClassName: input.ingressClassName ?? "traefik",
+    names: {
+      app,
+      serviceAccount: "gateway",
+      code: "gateway-code",
+      service: "gateway",
+      headlessService: "gateway-headless",
+      statefulSet: "gateway",
+      dataVolume: "data",
+      dataClaim: "gateway-data",
+      adminSecret: "gateway-admin",
+      cloudflareSecret: "skipper-gateway-cloudflare",
+      clusterIssuer: "skipper-gateway-dns01",
+      acmeAccountSecret: "skipper-gateway-acme-account",
+      certificate: "gateway-wildcard",
+      tlsSecret: "gateway-wildcard-tls",
+      redirectMiddleware: "gateway-redirect-https",
+      httpsIngress: "gateway",
+      httpIngress: "gateway-http",
+    },
+  };
+}
+
+/** The hosts the certificate and routing cover: the base itself (control plane) and one label under it. */
+export function gatewayHosts(cfg: GatewayConfig): [string, string] {
+  return [cfg.baseDomain, `*.${cfg.baseDomain}`];
+}
+
+function labels(cfg: GatewayConfig): Record<string, string> {
+  return {
+    [LABEL_COMPONENT]: "gateway",
+    [LABEL_INSTANCE]: cfg.names.app,
+    [LABEL_MANAGED_BY]: MANAGED_BY,
+    [LABEL_NAME]: cfg.names.app,
+    [LABEL_PART_OF]: "skipper",
+  };
+}
+
+function selector(cfg: GatewayConfig): Record<string, string> {
+  return { ...selectorLabels(cfg.names.app) };
+}
+
+function meta(cfg: GatewayConfig, name: string, namespace: string | undefined = cfg.namespace) {
+  return { name, ...(namespace ? { namespace } : {}), labels: labels(cfg) };
+}
+
+/** Every non-secret object of the gateway, in apply order (namespace first). */
+export function renderGateway(cfg: GatewayConfig): K8sObject[] {
+  return [
+    gatewayNamespace(cfg),
+    gatewayServiceAccount(cfg),
+    gatewayDataClaim(cfg),
+    codeConfigMap(cfg.bundle, { name: cfg.names.code, namespace: cfg.namespace, labels: labels(cfg) }),
+    gatewayHeadlessService(cfg),
+    gatewayService(cfg),
+    gatewayStatefulSet(cfg),
+    gatewayClusterIssuer(cfg),
+    gatewayCertificate(cfg),
+    gatewayRedirectMiddleware(cfg),
+    gatewayHttpsIngress(cfg),
+    gatewayHttpIngress(cfg),
+  ];
+}
+
+function gatewayNamespace(cfg: GatewayConfig): K8sObject {
+  return {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: {
+      name: cfg.namespace,
+      labels: {
+        ...labels(cfg),
+        // The pod below meets the "restricted" Pod Security Standard; have the API server hold it to that.
+        "pod-security.kubernetes.io/enforce": "restricted",
+      },
+    },
+  };
+}
+
+function gatewayServiceAccount(cfg: GatewayConfig): K8sObject {
+  return {
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: meta(cfg, cfg.names.serviceAccount),
+    // The gateway never talks to the Kubernetes API.
+    automountServiceAccountToken: false,
+  };
+}
+
+/**
+ * The registry volume, as a claim of its own rather than a `volumeClaimTemplates` entry: the component can then keep it
+ * (and its namespace) on destroy with `retainOnDelete`, and a size change is a claim update instead of an immutable
+ * StatefulSet field that forces a replacement.
+ */
+function gatewayDataClaim(cfg: GatewayConfig): K8sObject {
+  return {
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: meta(cfg, cfg.names.dataClaim),
+    spec: {
+      accessModes: ["ReadWriteOnce"],
+      ...(cfg.storageClassName ? { storageClassName: cfg.storageClassName } : {}),
+      resources: { requests: { storage: cfg.storage } },
+    },
+  };
+}
+
+function gatewayHeadlessService(cfg: GatewayConfig): K8sObject {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: meta(cfg, cfg.names.headlessService),
+    spec: {
+      clusterIP: "None",
+      selector: selector(cfg),
+      ports: [{ name: "http", port: cfg.port, targetPort: "http", protocol: "TCP" }],
+    },
+  };
+}
+
+function gatewayService(cfg: GatewayConfig): K8sObject {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: meta(cfg, cfg.names.service),
+    spec: {
+      type: "ClusterIP",
+      selector: selector(cfg),
+      ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }],
+    },
+  };
+}
+
+function gatewayStatefulSet(cfg: GatewayConfig): K8sObject {
+  const probe = (failureThreshold: number, periodSeconds: number) => ({
+    // The gateway serves /healthz on its own host name; the kubelet would otherwise send the pod IP as Host.
+    httpGet: { path: "/healthz", port: "http", httpHeaders: [{ name: "Host", value: cfg.baseDomain }] },
+    periodSeconds,
+    timeoutSeconds: 2,
+    failureThreshold,
+  });
+  const args: string[] = [];
+  for (const cidr of cfg.trustedProxies) args.push("--trusted-proxy", cidr);
+  return {
+    apiVersion: "apps/v1",
+    kind: "StatefulSet",
+    metadata: meta(cfg, cfg.names.statefulSet),
+    spec: {
+      // The registry is a single-writer file: exactly one pod, and never two during an update.
+      replicas: 1,
+      serviceName: cfg.names.headlessService,
+      selector: { matchLabels: selector(cfg) },
+      podManagementPolicy: "OrderedReady",
+      updateStrategy: { type: "RollingUpdate" },
+      template: {
+        metadata: { labels: labels(cfg), annotations: codeAnnotations(cfg.bundle) },
+        spec: {
+          serviceAccountName: cfg.names.serviceAccount,
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          terminationGracePeriodSeconds: 30,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: NODE_RUNTIME_UID,
+            runAsGroup: NODE_RUNTIME_UID,
+            fsGroup: NODE_RUNTIME_UID,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
+          containers: [
+            {
+              name: "gateway",
+              image: cfg.image,
+              imagePullPolicy: "IfNotPresent",
+              command: codeCommand(cfg.bundle),
+              args,
+              env: [
+                { name: "NODE_ENV", value: "production" },
+                { name: "SKIPPER_GATEWAY_PORT", value: String(cfg.port) },
+                { name: "SKIPPER_GATEWAY_BASE_DOMAIN", value: cfg.baseDomain },
+                { name: "SKIPPER_GATEWAY_DATA", value: GATEWAY_DATA_FILE },
+                {
+                  name: "SKIPPER_GATEWAY_ADMIN_TOKEN",
+                  valueFrom: { secretKeyRef: { name: cfg.names.adminSecret, key: ADMIN_TOKEN_KEY } },
+                },
+              ],
+              ports: [{ name: "http", containerPort: cfg.port, protocol: "TCP" }],
+              readinessProbe: probe(3, 5),
+              livenessProbe: { ...probe(6, 10), initialDelaySeconds: 10 },
+              resources: {
+                requests: { cpu: cfg.resources.cpu, memory: cfg.resources.memory },
+                limits: { cpu: cfg.resources.cpuLimit, memory: cfg.resources.memoryLimit },
+              },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                runAsNonRoot: true,
+                capabilities: { drop: ["ALL"] },
+              },
+              volumeMounts: [
+                codeVolumeMount("code"),
+                { name: cfg.names.dataVolume, mountPath: GATEWAY_DATA_DIR },
+                { name: "tmp", mountPath: "/tmp" },
+              ],
+            },
+          ],
+          volumes: [
+            codeVolume("code", cfg.names.code),
+            { name: cfg.names.dataVolume, persistentVolumeClaim: { claimName: cfg.names.dataClaim } },
+            { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+          ],
+        },
+      },
+    },
+  };
+}
+
+function gatewayClusterIssuer(cfg: GatewayConfig): K8sObject {
+  return {
+    apiVersion: "cert-manager.io/v1",
+    kind: "ClusterIssuer",
+    metadata: meta(cfg, cfg.names.clusterIssuer, undefined),
+    spec: {
+      acme: {
+        server: cfg.acmeStaging ? LETSENCRYPT_STAGING : LETSENCRYPT,
+        ...(cfg.acmeEmail ? { email: cfg.acmeEmail } : {}),
+        privateKeySecretRef: { name: cfg.names.acmeAccountSecret },
+        solvers: [
+          {
+            selector: { dnsZones: [cfg.baseDomain] },
+            dns01: {
+              cloudflare: { apiTokenSecretRef: { name: cfg.names.cloudflareSecret, key: CLOUDFLARE_TOKEN_KEY } },
+            },
+          },
+        ],
+      },
+    },
+  };
+}
+
+function gatewayCertificate(cfg: GatewayConfig): K8sObject {
+  return {
+    apiVersion: "cert-manager.io/v1",
+    kind: "Certificate",
+    metadata: meta(cfg, cfg.names.certificate),
+    spec: {
+      secretName: cfg.names.tlsSecret,
+      dnsNames: gatewayHosts(cfg),
+      issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: cfg.names.clusterIssuer },
+      privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
+      secretTemplate: { labels: labels(cfg) },
+    },
+  };
+}
+
+function gatewayRedirectMiddleware(cfg: GatewayConfig): K8sObject {
+  return {
+    apiVersion: "traefik.io/v1alpha1",
+    kind: "Middleware",
+    metadata: meta(cfg, cfg.names.redirectMiddleware),
+    spec: { redirectScheme: { scheme: "https", permanent: true } },
+  };
+}
+
+function ingressRules(cfg: GatewayConfig) {
+  const backend = { service: { name: cfg.names.service, port: { name: "http" } } };
+  return gatewayHosts(cfg).map((host) => ({
+    host,
+    http: { paths: [{ path: "/", pathType: "Prefix", backend }] },
+  }));
+}
+
+/** HTTPS on Traefik's `websecure` entry point, with the wildcard certificate. */
+function gatewayHttpsIngress(cfg: GatewayConfig): K8sObject {
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "Ingress",
+    metadata: {
+      ...meta(cfg, cfg.names.httpsIngress),
+      annotations: {
+        "traefik.ingress.kubernetes.io/router.entrypoints": "websecure",
+        "traefik.ingress.kubernetes.io/router.tls": "true",
+      },
+    },
+    spec: {
+      ingressClassName: cfg.ingressClassName,
+      tls: [{ hosts: gatewayHosts(cfg), secretName: cfg.names.tlsSecret }],
+      rules: ingressRules(cfg),
+    },
+  };
+}
+
+/** Plain HTTP on `web`: every request is redirected to HTTPS by the Middleware before it reaches the backend. */
+function gatewayHttpIngress(cfg: GatewayConfig): K8sObject {
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "Ingress",
+    metadata: {
+      ...meta(cfg, cfg.names.httpIngress),
+      annotations: {
+        "traefik.ingress.kubernetes.io/router.entrypoints": "web",
+        "traefik.ingress.kubernetes.io/router.middlewares": `${cfg.namespace}-${cfg.names.redirectMiddleware}@kubernetescrd`,
+      },
+    },
+    spec: { ingressClassName: cfg.ingressClassName, rules: ingressRules(cfg) },
+  };
+}
+
+/** Secret values, of whatever type the caller holds them in (Pulumi Outputs in components, strings in tests). */
+export interface GatewaySecretValues<V> {
+  readonly adminToken: V;
+  readonly cloudflareApiToken: V;
+}
+
+/**
+ * The admin-token Secret (gateway namespace) and the Cloudflare API token Secret (cert-manager's namespace, where a
+ * ClusterIssuer's solver reads it). Values go in `stringData`; nothing else of the program ever holds them.
+ */
+export function gatewaySecrets<V>(cfg: GatewayConfig, values: GatewaySecretValues<V>): K8sObject[] {
+  return [
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: meta(cfg, cfg.names.adminSecret),
+      type: "Opaque",
+      stringData: { [ADMIN_TOKEN_KEY]: values.adminToken },
+    },
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: meta(cfg, cfg.names.cloudflareSecret, cfg.certManagerNamespace),
+      type: "Opaque",
+      stringData: { [CLOUDFLARE_TOKEN_KEY]: values.cloudflareApiToken },
+    },
+  ];
+}
