@@ -1,0 +1,209 @@
+/**
+ * The bash scripts of the host steps (preflight, add-on manifests, k3s install/join, wait for Ready, read the
+ * kubeconfig). Each is a pure function of the cluster and the host, starts with the shared prelude (strict mode,
+ * report lines, atomic writes), checks before it acts and is safe to run again. None of them contains a secret: the
+ * install reads the cluster token from stdin and keeps it in a root-only file that k3s reads (`token-file`).
+ */
+import { stringify } from "yaml";
+import type { Cluster, Host } from "../model.ts";
+import { kubeconfigServer } from "./kubeconfig.ts";
+import { hostLabel, prelude, shQuote } from "./shell.ts";
+
+export const K3S_BIN = "/usr/local/bin/k3s";
+export const K3S_CONFIG = "/etc/rancher/k3s/config.yaml";
+export const K3S_TOKEN_FILE = "/etc/rancher/k3s/skipper-token";
+export const K3S_KUBECONFIG = "/etc/rancher/k3s/k3s.yaml";
+export const ADDON_MANIFESTS = "/var/lib/rancher/k3s/server/manifests/skipper-addons.yaml";
+
+/** Operating systems the preflight accepts (k3s's tested platforms that Skipper supports). */
+export const SUPPORTED_OS = "Debian 11, 12 or 13, or Ubuntu 20.04 or later";
+
+/** How many servers the cluster has; host 0 runs `--cluster-init` (embedded etcd) only when there are several. */
+function serverCount(cluster: Cluster): number {
+  return cluster.hosts.filter((h) => h.role === "server").length;
+}
+
+/** The content of `/etc/rancher/k3s/config.yaml` for `host` (no secret: the token is referenced by file). */
+export function k3sConfigYaml(cluster: Cluster, host: Host): string {
+  const config: Record<string, unknown> = { "node-name": host.nodeName, "token-file": K3S_TOKEN_FILE };
+  if (host.role === "server") {
+    config["tls-san"] = [...host.tlsSans];
+    config["write-kubeconfig-mode"] = "0600";
+    if (host.index === 0 && serverCount(cluster) > 1) config["cluster-init"] = true;
+  }
+  if (host.index !== 0) config["server"] = kubeconfigServer(cluster.hosts[0]!.address);
+  return `# Written by Skipper (k3s install step); edits are replaced on the next run.\n${stringify(config)}`;
+}
+
+/** Preflight: reads only, changes nothing; lists every problem it finds, then fails. */
+export function preflightScript(cluster: Cluster, host: Host): string {
+  const { minMemoryMiB, minDiskGiB, ports } = cluster.preflight;
+  const portList = host.role === "server" ? ports.join(" ") : "";
+  return `${prelude("preflight", host)}
+problems=()
+problem() { problems+=("$*"); }
+
+if [ -r /etc/os-release ]; then
+  os_id=$(. /etc/os-release && echo "\${ID:-unknown}")
+  os_version=$(. /etc/os-release && echo "\${VERSION_ID:-unknown}")
+else
+  os_id=unknown; os_version=unknown
+fi
+case "$os_id" in
+  debian) case "$os_version" in 11|12|13) os_ok=1 ;; *) os_ok=0 ;; esac ;;
+  ubuntu) major=\${os_version%%.*}; if [ "$major" -ge 20 ] 2>/dev/null; then os_ok=1; else os_ok=0; fi ;;
+  *) os_ok=0 ;;
+esac
+if [ "$os_ok" = 1 ]; then echo "skipper: ok os $os_id $os_version"
+else problem "unsupported operating system '$os_id $os_version' (from /etc/os-release). Fix: use ${SUPPORTED_OS}"; fi
+
+case "$(uname -m)" in
+  x86_64|amd64) echo "skipper: ok architecture amd64" ;;
+  aarch64|arm64) echo "skipper: ok architecture arm64" ;;
+  *) problem "unsupported CPU architecture '$(uname -m)'. Fix: use an amd64 or arm64 machine" ;;
+esac
+
+mem_mib=$(( $(awk '/^MemTotal:/ {print $2}' /proc/meminfo) / 1024 ))
+if [ "$mem_mib" -ge ${minMemoryMiB} ]; then echo "skipper: ok memory $mem_mib MiB"
+else problem "only $mem_mib MiB of memory, at least ${minMemoryMiB} MiB needed. Fix: use a bigger machine, or lower cluster.preflight.minMemoryMiB if you know it is enough"; fi
+
+disk_mib=$(df -Pm /var/lib | awk 'NR==2 {print $4}')
+if [ "$disk_mib" -ge $(( ${minDiskGiB} * 1024 )) ]; then echo "skipper: ok disk $(( disk_mib / 1024 )) GiB free on /var/lib"
+else problem "only $(( disk_mib / 1024 )) GiB free on /var/lib, at least ${minDiskGiB} GiB needed. Fix: free space or grow the disk, or lower cluster.preflight.minDiskGiB"; fi
+
+if command -v systemctl >/dev/null 2>&1; then echo "skipper: ok systemd"
+else problem "systemd (systemctl) not found; k3s runs as a systemd service. Fix: use a systemd-based ${SUPPORTED_OS}"; fi
+
+if command -v curl >/dev/null 2>&1 || command -v wget >/dev/null 2>&1; then echo "skipper: ok downloader"
+else problem "neither curl nor wget is installed. Fix: apt-get install -y curl"; fi
+
+for port in ${portList}; do
+  if ! command -v ss >/dev/null 2>&1; then problem "ss not found, cannot check ports. Fix: apt-get install -y iproute2"; break; fi
+  holders=$(ss -Hltnp "sport = :$port" 2>/dev/null || true)
+  if [ -z "$holders" ]; then echo "skipper: ok port $port free"
+  elif ! echo "$holders" | grep -vq 'users:(("k3s'; then echo "skipper: ok port $port held by k3s"
+  else
+    who=$(echo "$holders" | grep -o 'users:((.*))' | head -n1 || true)
+    problem "port $port is already in use\${who:+ by $who}; k3s needs it. Fix: stop the service listening on $port (see: ss -ltnp 'sport = :$port')"
+  fi
+done
+
+if [ \${#problems[@]} -gt 0 ]; then
+  for p in "\${problems[@]}"; do echo "skipper: error: $SKIPPER_WHERE: $p" >&2; done
+  echo "skipper: error: $SKIPPER_WHERE: \${#problems[@]} problem(s); nothing was installed" >&2
+  exit 1
+fi
+`;
+}
+
+/** Write the add-on manifests (multi-document YAML on stdin) where k3s applies them at start and on change. */
+export function manifestsScript(host: Host): string {
+  return `${prelude("manifests", host)}
+put_file ${ADDON_MANIFESTS} 0600 "manifests ${ADDON_MANIFESTS}"
+`;
+}
+
+/** Shell that waits until the node reports Ready, at most `seconds`. */
+function waitReadyFunction(host: Host, seconds: number): string {
+  const node = shQuote(host.nodeName);
+  return `wait_ready() {
+  local start=$SECONDS status=""
+  while :; do
+    status=$(${K3S_BIN} kubectl get node ${node} -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null || true)
+    [ "$status" = True ] && break
+    if [ $(( SECONDS - start )) -ge ${seconds} ]; then
+      fail "node ${host.nodeName} is not Ready after ${seconds} s (status: \${status:-unknown}). Fix: look at 'journalctl -u k3s -n 200' on ${host.address}, then run the deployment again"
+    fi
+    sleep 1
+  done
+  echo "skipper: ok node ${host.nodeName} ready after $(( SECONDS - start )) s"
+}
+`;
+}
+
+/** URL path segment for a k3s version (`+` must be escaped in a URL path, as GitHub release URLs do). */
+function versionSegment(version: string): string {
+  return encodeURIComponent(version);
+}
+
+/**
+ * Install or upgrade k3s (server init, server join or agent join). Reads the cluster token from stdin.
+ *
+ * Mirror mode (`k3s.artifactUrl` set): the binary is fetched from `<artifactUrl>/<version>/k3s` (`k3s-arm64` on arm),
+ * checked against `<artifactUrl>/<version>/sha256sum-<arch>.txt`, put in place, and the installer runs with
+ * `INSTALL_K3S_SKIP_DOWNLOAD=true`; the layout is that of the GitHub releases page, so any copy of it works.
+ */
+export function installScript(cluster: Cluster, host: Host, waitSeconds: number): string {
+  const { version, installScriptUrl, artifactUrl, extraServerArgs } = cluster.k3s;
+  const exec = host.role === "server" ? ["server", ...extraServerArgs].join(" ") : "agent";
+  const joinUrl = host.index === 0 ? "" : kubeconfigServer(cluster.hosts[0]!.address);
+  const label = hostLabel(host);
+  return `${prelude("install", host)}
+want=${shQuote(version)}
+fetch() {
+  if command -v curl >/dev/null 2>&1; then curl -fsSL --retry 3 --connect-timeout 20 -o "$2" "$1"
+  else wget -q -T 20 -t 3 -O "$2" "$1"; fi || fail "could not download $1. Fix: check that the host can reach it (k3s.installScriptUrl / k3s.artifactUrl)"
+}
+
+token=$(cat)
+[ -n "$token" ] || fail "no cluster token arrived on stdin. Fix: this step must be run by Skipper, which passes the token on stdin"
+printf '%s\\n' "$token" | put_file ${K3S_TOKEN_FILE} 0600 "token-file ${K3S_TOKEN_FILE}"
+unset token
+config_changed=$SKIPPER_CHANGED
+put_file ${K3S_CONFIG} 0600 "config ${K3S_CONFIG}" <<'SKIPPER_CONFIG'
+${k3sConfigYaml(cluster, host)}SKIPPER_CONFIG
+[ "$SKIPPER_CHANGED" = 1 ] && config_changed=1
+
+have=""
+if [ -x ${K3S_BIN} ]; then have=$(${K3S_BIN} --version 2>/dev/null | awk 'NR==1 {print $3}' || true); fi
+if [ "$have" = "$want" ] && [ "$config_changed" = 0 ]; then
+  unchanged "k3s $want"
+  exit 0
+fi
+
+case "$(uname -m)" in x86_64|amd64) arch=amd64; bin=k3s ;; aarch64|arm64) arch=arm64; bin=k3s-arm64 ;;
+  *) fail "unsupported CPU architecture $(uname -m)" ;; esac
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+${
+  artifactUrl
+    ? `base=${shQuote(`${artifactUrl}/${versionSegment(version)}`)}
+fetch "$base/$bin" "$work/k3s"
+fetch "$base/sha256sum-$arch.txt" "$work/sums"
+sum_want=$(awk -v f="$bin" '$2 == f || $2 == "*" f {print $1}' "$work/sums")
+[ -n "$sum_want" ] || fail "$base/sha256sum-$arch.txt has no line for $bin. Fix: copy the release's sha256sum-$arch.txt to the mirror"
+sum_got=$(sha256sum "$work/k3s" | awk '{print $1}')
+[ "$sum_got" = "$sum_want" ] || fail "checksum mismatch for $base/$bin (got $sum_got, want $sum_want). Fix: re-copy k3s $want to the mirror"
+chmod 0755 "$work/k3s"
+mv -f "$work/k3s" ${K3S_BIN}
+export INSTALL_K3S_SKIP_DOWNLOAD=true`
+    : "# k3s.artifactUrl is unset: the installer downloads k3s from its default location."
+}
+fetch ${shQuote(installScriptUrl)} "$work/install.sh"
+export INSTALL_K3S_VERSION="$want" INSTALL_K3S_EXEC=${shQuote(exec)}
+${joinUrl ? `export K3S_URL=${shQuote(joinUrl)} K3S_TOKEN_FILE=${K3S_TOKEN_FILE}` : "unset K3S_URL K3S_TOKEN K3S_TOKEN_FILE"}
+sh "$work/install.sh" </dev/null || fail "the k3s installer failed (output above). Fix: correct the cause it names, then run the deployment again"
+now=$(${K3S_BIN} --version 2>/dev/null | awk 'NR==1 {print $3}' || true)
+[ "$now" = "$want" ] || fail "after installing, k3s reports version '\${now:-none}' instead of $want. Fix: check k3s.installScriptUrl / k3s.artifactUrl serve $want"
+if [ -z "$have" ]; then changed "k3s installed $want (${host.role}${host.index === 0 ? "" : ` joining ${joinUrl}`})"
+elif [ "$have" != "$want" ]; then changed "k3s upgraded $have -> $want"
+else changed "k3s restarted with new configuration"; fi
+${host.role === "server" ? `${waitReadyFunction(host, waitSeconds)}wait_ready` : `echo "skipper: ok agent ${label} installed"`}
+`;
+}
+
+/** Wait (bounded) until the node is Ready. Servers only: an agent cannot ask the API itself. */
+export function waitReadyScript(host: Host, seconds: number): string {
+  return `${prelude("wait-ready", host)}
+[ -x ${K3S_BIN} ] || fail "k3s is not installed at ${K3S_BIN}. Fix: run the install step first"
+${waitReadyFunction(host, seconds)}wait_ready
+`;
+}
+
+/** Print the raw kubeconfig k3s wrote. stdout is the kubeconfig only (the caller marks it secret). */
+export function readKubeconfigScript(host: Host): string {
+  return `${prelude("read-kubeconfig", host)}
+[ -s ${K3S_KUBECONFIG} ] || fail "${K3S_KUBECONFIG} does not exist yet. Fix: check that k3s started ('journalctl -u k3s -n 200'), then run again"
+cat ${K3S_KUBECONFIG}
+`;
+}

@@ -1,0 +1,114 @@
+#!/bin/bash
+# TEST DOUBLE: stand-in for the k3s binary, version @VERSION@. Served by the lab's mirror as
+# `<artifactUrl>/<version>/k3s` with a matching sha256sum-amd64.txt. With install.sh beside it, the ONLY test double
+# of the host tests. It answers what Skipper's scripts and the stand-in installer ask of k3s:
+#   k3s --version                        "k3s version @VERSION@ (…)"
+#   k3s server|agent [flags] --stand-in-start
+#                                        what k3s does on start: reads /etc/rancher/k3s/config.yaml, turns the token
+#                                        file into /var/lib/rancher/k3s/server/token (K10<ca hash>::server:<token>),
+#                                        writes /etc/rancher/k3s/k3s.yaml (server https://127.0.0.1:6443, made-up
+#                                        certificates kept across restarts), or for an agent records the server it joins
+#   k3s kubectl get node NAME -o jsonpath={…Ready…}   "True" once started (after /etc/skipper-standin/ready-after
+#                                        seconds, default 1; "never" keeps it NotReady)
+#   k3s kubectl get nodes                a table like kubectl's
+set -euo pipefail
+VERSION='@VERSION@'
+CONFIG=/etc/rancher/k3s/config.yaml
+STATE=/var/lib/rancher/k3s/stand-in
+conf() { [ -f "$CONFIG" ] && awk -v k="$1:" '$1 == k {sub(/^[^:]*:[ ]*/, ""); gsub(/"/, ""); print; exit}' "$CONFIG" || true; }
+
+start() {
+  local role=$1
+  mkdir -p "$STATE"
+  local token_file node
+  token_file=$(conf token-file)
+  node=$(conf node-name)
+  node=${node:-$(hostname)}
+  [ -n "$token_file" ] && [ -s "$token_file" ] || { echo "stand-in k3s: no token (token-file missing or empty)" >&2; exit 1; }
+  if [ "$role" = agent ] || [ -n "$(conf server)" ]; then
+    [ -n "$(conf server)${K3S_URL:-}" ] || { echo "stand-in k3s: agent without a server URL" >&2; exit 1; }
+    echo "$(conf server)" >"$STATE/joined"
+  fi
+  if [ "$role" = server ]; then
+    local tls=/var/lib/rancher/k3s/server/tls
+    mkdir -p "$tls" /etc/rancher/k3s
+    for f in server-ca client-admin; do
+      [ -s "$tls/$f.crt" ] || { echo "-----BEGIN CERTIFICATE-----"; head -c 300 /dev/urandom | base64 -w 64; echo "-----END CERTIFICATE-----"; } >"$tls/$f.crt"
+    done
+    [ -s "$tls/client-admin.key" ] || { echo "-----BEGIN EC PRIVATE KEY-----"; head -c 120 /dev/urandom | base64 -w 64; echo "-----END EC PRIVATE KEY-----"; } >"$tls/client-admin.key"
+    chmod 0600 "$tls"/*.key
+    local hash password
+    hash=$(sha256sum "$tls/server-ca.crt" | awk '{print $1}')
+    password=$(head -n1 "$token_file")
+    umask 077
+    printf 'K10%s::server:%s\n' "$hash" "$password" >/var/lib/rancher/k3s/server/token
+    ln -sf token /var/lib/rancher/k3s/server/node-token
+    cat >/etc/rancher/k3s/k3s.yaml <<KUBECONFIG
+apiVersion: v1
+clusters:
+- cluster:
+    certificate-authority-data: $(base64 -w0 "$tls/server-ca.crt")
+    server: https://127.0.0.1:6443
+  name: default
+contexts:
+- context:
+    cluster: default
+    user: default
+  name: default
+current-context: default
+kind: Config
+preferences: {}
+users:
+- name: default
+  user:
+    client-certificate-data: $(base64 -w0 "$tls/client-admin.crt")
+    client-key-data: $(base64 -w0 "$tls/client-admin.key")
+KUBECONFIG
+    chmod "$(conf write-kubeconfig-mode || echo 0600)" /etc/rancher/k3s/k3s.yaml 2>/dev/null || chmod 0600 /etc/rancher/k3s/k3s.yaml
+  fi
+  echo "$role" >"$STATE/role"
+  echo "$node" >"$STATE/node"
+  echo "$VERSION" >"$STATE/version"
+  date +%s >"$STATE/started"
+  echo "$(date +%s) start role=$role version=$VERSION node=$node" >>/var/log/skipper-standin/k3s.log
+}
+
+ready() {
+  [ -f "$STATE/started" ] || return 1
+  local after
+  after=$(cat /etc/skipper-standin/ready-after 2>/dev/null || echo 1)
+  [ "$after" != never ] || return 1
+  [ $(( $(date +%s) - $(cat "$STATE/started") )) -ge "$after" ]
+}
+
+kubectl() {
+  [ "$(cat "$STATE/role" 2>/dev/null)" = server ] || { echo "The connection to the server localhost:8080 was refused" >&2; exit 1; }
+  if [ "${1:-}" = get ] && { [ "${2:-}" = node ] || [ "${2:-}" = nodes ]; }; then
+    local node
+    node=$(cat "$STATE/node")
+    if [ -n "${3:-}" ] && [ "${3#-}" = "$3" ]; then
+      [ "$3" = "$node" ] || { echo "Error from server (NotFound): nodes \"$3\" not found" >&2; exit 1; }
+      shift 3
+    else
+      shift 2
+    fi
+    if [ "${1:-}" = -o ]; then
+      if ready; then echo -n True; else echo -n False; fi
+    else
+      printf 'NAME STATUS ROLES AGE VERSION\n%s %s control-plane 1m %s\n' "$node" "$(ready && echo Ready || echo NotReady)" "$VERSION"
+    fi
+    return 0
+  fi
+  echo "stand-in k3s: kubectl $* is not supported" >&2
+  exit 1
+}
+
+case "${1:-}" in
+  --version | -v | version) echo "k3s version $VERSION (5tand1n0)"; echo "go version go1.22.9 (stand-in)" ;;
+  server | agent)
+    role=$1
+    shift
+    case " $* " in *" --stand-in-start "*) start "$role" ;; *) echo "stand-in k3s: runs only as '$role ... --stand-in-start'" >&2; exit 1 ;; esac ;;
+  kubectl) shift; kubectl "$@" ;;
+  *) echo "stand-in k3s: unsupported command: $*" >&2; exit 1 ;;
+esac
