@@ -1,0 +1,95 @@
+/**
+ * Cluster add-ons, as manifests the host writes into `/var/lib/rancher/k3s/server/manifests` (k3s applies that folder
+ * itself and keeps retrying until CRDs exist, so the order of the objects does not matter there):
+ *
+ * - `HelmChartConfig` for the Traefik that k3s bundles (never patch what k3s deploys). Access logs on, and the
+ *   addresses whose `X-Forwarded-*` headers Traefik believes (the gateway, a load balancer) configurable.
+ *   There is deliberately NO global `web` → `websecure` redirect: traffic from the subdomain gateway arrives as plain
+ *   HTTP on port 80 after the gateway terminated TLS, and a global redirect would send it around in a loop. Custom
+ *   domains get their redirect per route instead (see `core/render/app.ts`).
+ * - `HelmChart` installing cert-manager (pinned chart version, CRDs included) into namespace `cert-manager`.
+ * - `ClusterIssuer` `skipper-letsencrypt`: Let's Encrypt ACME with the HTTP-01 challenge served through Traefik;
+ *   the staging directory when `domain.acmeStaging` is set.
+ */
+import { stringify } from "yaml";
+import type { K8sObject } from "../k8s.ts";
+import { LABEL_MANAGED_BY, MANAGED_BY } from "../labels.ts";
+import type { Stack } from "../model.ts";
+import { CLUSTER_ISSUER, INGRESS_CLASS } from "./app.ts";
+
+export const CERT_MANAGER_CHART_VERSION = "v1.17.2";
+export const CERT_MANAGER_REPO = "https://charts.jetstack.io";
+export const CERT_MANAGER_NAMESPACE = "cert-manager";
+export const ACME_PRODUCTION = "https://acme-v02.api.letsencrypt.org/directory";
+export const ACME_STAGING = "https://acme-staging-v02.api.letsencrypt.org/directory";
+/** Where k3s applies manifests from; the host steps write the add-ons here. */
+export const K3S_MANIFESTS_DIR = "/var/lib/rancher/k3s/server/manifests";
+
+export interface AddonOptions {
+  /**
+   * IPs or CIDRs whose `X-Forwarded-For`/`-Proto`/`-Host` Traefik trusts: the gateway's egress address or a load
+   * balancer in front of the cluster. Without them an app behind the gateway sees `X-Forwarded-Proto: http` and
+   * the client's address is the gateway's. @default [] (no forwarded headers trusted)
+   */
+  readonly trustedProxies?: readonly string[];
+}
+
+const LABELS = { [LABEL_MANAGED_BY]: MANAGED_BY } as const;
+
+export function renderAddons(stack: Stack, options: AddonOptions = {}): K8sObject[] {
+  return [traefikConfig(options), certManagerChart(), clusterIssuer(stack)];
+}
+
+/** The values handed to k3s's Traefik chart. */
+export function traefikValues(options: AddonOptions = {}): Record<string, unknown> {
+  const trusted = [...(options.trustedProxies ?? [])].sort();
+  const values: Record<string, unknown> = { logs: { access: { enabled: true } } };
+  if (trusted.length > 0) {
+    const forwardedHeaders = { trustedIPs: trusted };
+    values["ports"] = { web: { forwardedHeaders }, websecure: { forwardedHeaders } };
+  }
+  return values;
+}
+
+function traefikConfig(options: AddonOptions): K8sObject {
+  return {
+    apiVersion: "helm.cattle.io/v1",
+    kind: "HelmChartConfig",
+    metadata: { name: "traefik", namespace: "kube-system", labels: LABELS },
+    spec: { valuesContent: stringify(traefikValues(options), { sortMapEntries: true }) },
+  };
+}
+
+function certManagerChart(): K8sObject {
+  return {
+    apiVersion: "helm.cattle.io/v1",
+    kind: "HelmChart",
+    metadata: { name: "cert-manager", namespace: "kube-system", labels: LABELS },
+    spec: {
+      repo: CERT_MANAGER_REPO,
+      chart: "cert-manager",
+      version: CERT_MANAGER_CHART_VERSION,
+      targetNamespace: CERT_MANAGER_NAMESPACE,
+      createNamespace: true,
+      valuesContent: stringify({ crds: { enabled: true } }, { sortMapEntries: true }),
+    },
+  };
+}
+
+function clusterIssuer(stack: Stack): K8sObject {
+  const staging = stack.domain.acmeStaging;
+  return {
+    apiVersion: "cert-manager.io/v1",
+    kind: "ClusterIssuer",
+    metadata: { name: CLUSTER_ISSUER, labels: LABELS },
+    spec: {
+      acme: {
+        server: staging ? ACME_STAGING : ACME_PRODUCTION,
+        ...(stack.domain.acmeEmail !== undefined && { email: stack.domain.acmeEmail }),
+        // One account key per directory: a staging account is not valid against production.
+        privateKeySecretRef: { name: `${CLUSTER_ISSUER}-${staging ? "staging" : "production"}-account` },
+        solvers: [{ http01: { ingress: { ingressClassName: INGRESS_CLASS } } }],
+      },
+    },
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * `StackSpec` → `Stack`: validate everything a user wrote and fill in every default, reporting ALL problems at once
+ * as one `SpecErrors` (each `SpecError` names its field, e.g. `apps.web.port`, and the rule it broke).
+ *
+ * Besides the per-object checks (app.ts, service.ts, domain.ts, H2's cluster.ts) this file checks what spans objects:
+ * an app and a service may not share a name in one project (both would be the Kubernetes Service of that name), no
+ * custom domain is claimed by two apps, and the names of derived objects (`<app>-domains`, `<svc>-credentials`, …)
+ * never collide.
+ */
+import { SpecError, SpecErrors } from "../errors.ts";
+import type { App, Cluster, Service, Stack } from "../model.ts";
+import { consoleHost } from "../naming.ts";
+import { appObjectNames, serviceObjectNames } from "../render/names.ts";
+import { DEFAULT_PROJECT, type StackSpec } from "../spec.ts";
+import { type AppContext, validateApp } from "./app.ts";
+import { validateCluster } from "./cluster.ts";
+import { defaultAcmeEmail, validateDomain } from "./domain.ts";
+import { validateService } from "./service.ts";
+import { checkBoolean, checkKnownKeys, isRecord, optionalRecord, Problems } from "./values.ts";
+
+const STACK_KEYS = ["apps", "cluster", "console", "domain", "services"] as const;
+
+export function validateStack(spec: StackSpec): Stack {
+  const p = new Problems();
+  if (!isRecord(spec))
+    throw new SpecErrors([new SpecError("stack", "must be an object with cluster, apps and services", spec)]);
+  checkKnownKeys(spec, STACK_KEYS, "stack", p);
+
+  let cluster: Cluster | undefined;
+  if (spec.cluster === undefined) p.add("cluster", "is required: the hosts to install k3s on and the k3s version");
+  else {
+    try {
+      cluster = validateCluster(spec.cluster, "cluster");
+    } catch (err) {
+      p.absorb(err);
+    }
+  }
+  const domain = validateDomain(spec.domain, p);
+  const consoleSpec = optionalRecord(spec.console, "console", p);
+  if (consoleSpec) checkKnownKeys(consoleSpec, ["enabled"], "console", p);
+  const consoleEnabled = checkBoolean(consoleSpec?.["enabled"], false, "console.enabled", p);
+
+  const serviceSpecs = optionalRecord(spec.services, "services", p) ?? {};
+  const appSpecs = optionalRecord(spec.apps, "apps", p) ?? {};
+  const services: Service[] = [];
+  for (const name of Object.keys(serviceSpecs).sort()) {
+    const svc = validateService(name, serviceSpecs[name], p);
+    if (svc) services.push(svc);
+  }
+  const ctx: AppContext = {
+    services: declaredServices(serviceSpecs),
+    ...(domain.gateway !== undefined && { gateway: domain.gateway }),
+    ...(cluster !== undefined && { clusterRef: cluster.ref }),
+    consoleEnabled,
+  };
+  const apps: App[] = [];
+  for (const name of Object.keys(appSpecs).sort()) {
+    const app = validateApp(name, appSpecs[name], ctx, p);
+    if (app) apps.push(app);
+  }
+  checkAppServiceNames(appSpecs, serviceSpecs, p);
+  checkDomainOwners(apps, p);
+  checkDerivedNames(apps, services, p);
+  p.throwIfAny();
+
+  const firstDomain = apps.flatMap((a) => a.domains)[0];
+  const acmeEmail = domain.acmeEmail ?? defaultAcmeEmail(firstDomain);
+  const projects = [
+    ...new Set([DEFAULT_PROJECT, ...apps.map((a) => a.project), ...services.map((s) => s.project)]),
+  ].sort();
+  const showConsole = consoleEnabled && domain.gateway !== undefined;
+  return {
+    cluster: cluster!,
+    domain: { ...domain, ...(acmeEmail !== undefined && { acmeEmail }) },
+    projects,
+    services,
+    apps,
+    console: {
+      enabled: consoleEnabled,
+      ...(showConsole && { host: consoleHost(cluster!.ref, domain.gateway!) }),
+    },
+  };
+}
+
+/**
+ * Names given as a list (as `kip` may generate them before building the record) must be unique. Throws a
+ * `SpecErrors` naming `<field>.<name>` for every name given more than once.
+ */
+export function assertUniqueNames(names: readonly string[], field: string): void {
+  const positions = new Map<string, number[]>();
+  names.forEach((n, i) => {
+    positions.set(n, [...(positions.get(n) ?? []), i]);
+  });
+  const errors = [...positions]
+    .filter(([, at]) => at.length > 1)
+    .map(
+      ([n, at]) =>
+        new SpecError(
+          `${field}.${n}`,
+          `is declared ${at.length} times (positions ${at.join(", ")}); each entry needs its own name`,
+        ),
+    );
+  if (errors.length > 0) throw new SpecErrors(errors);
+}
+
+/** Service name → project, for every declared service, valid or not. */
+function declaredServices(specs: Readonly<Record<string, unknown>>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [name, spec] of Object.entries(specs)) out.set(name, projectOf(spec));
+  return out;
+}
+
+function projectOf(spec: unknown): string {
+  return isRecord(spec) && typeof spec["project"] === "string" ? spec["project"] : DEFAULT_PROJECT;
+}
+
+/** An app and a service of one project would both render the Kubernetes Service `<name>`. */
+function checkAppServiceNames(apps: Record<string, unknown>, services: Record<string, unknown>, p: Problems): void {
+  for (const name of Object.keys(apps).sort()) {
+    if (!Object.hasOwn(services, name)) continue;
+    const project = projectOf(apps[name]);
+    if (projectOf(services[name]) !== project) continue;
+    p.add(
+      `apps.${name}`,
+      `is also the name of a service in project ${project}; both would be the Kubernetes Service '${name}' (Service name collision): rename one`,
+    );
+  }
+}
+
+function checkDomainOwners(apps: readonly App[], p: Problems): void {
+  const owner = new Map<string, string>();
+  for (const app of apps) {
+    app.domains.forEach((d, i) => {
+      const first = owner.get(d);
+      if (first !== undefined) {
+        p.add(`apps.${app.name}.domains[${i}]`, `is already served by app '${first}'; a domain routes to one app`, d);
+      } else owner.set(d, app.name);
+    });
+  }
+}
+
+/** Objects derived from different apps/services (e.g. app `a`'s Ingress `a-domains` and app `a-domains`) must differ. */
+function checkDerivedNames(apps: readonly App[], services: readonly Service[], p: Problems): void {
+  const owners = new Map<string, string>();
+  const claim = (namespace: string, names: readonly string[], who: string): void => {
+    for (const n of names) {
+      const key = `${namespace}/${n}`;
+      const first = owners.get(key);
+      if (first === undefined) owners.set(key, who);
+      else if (first !== who) {
+        p.add(who, `renders ${n} in namespace ${namespace}, which ${first} renders too; rename one of them`);
+      }
+    }
+  };
+  for (const svc of services) claim(svc.namespace, serviceObjectNames(svc), `services.${svc.name}`);
+  for (const app of apps) claim(app.namespace, appObjectNames(app), `apps.${app.name}`);
+}
