@@ -1,0 +1,252 @@
+/**
+ * The offline Pulumi runtime `kip synth` and the component tests share: the SDK's mock monitor (no engine, no
+ * providers), extended to record every resource registration with its options. The SDK's `setMocks` only shows a
+ * mock the type, name, inputs and provider of a resource; parents, `dependsOn`, `retainOnDelete`, `deletedWith`,
+ * timeouts and secret outputs travel in the `RegisterResourceRequest`, which only the monitor sees. Subclassing the
+ * SDK's internal `MockMonitor` is the one place Skipper depends on Pulumi internals; nothing else may.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks.js";
+import { deserializeProperties } from "@pulumi/pulumi/runtime/rpc.js";
+
+/** Options of a resource as the engine would receive them. Unset options are left out. */
+export interface RecordedOptions {
+  readonly protect?: boolean;
+  readonly retainOnDelete?: boolean;
+  /** URN of the resource this one is deleted with. */
+  readonly deletedWith?: string;
+  readonly deleteBeforeReplace?: boolean;
+  readonly additionalSecretOutputs?: readonly string[];
+  readonly ignoreChanges?: readonly string[];
+  readonly replaceOnChanges?: readonly string[];
+  readonly customTimeouts?: { readonly create?: string; readonly update?: string; readonly delete?: string };
+}
+
+/** One resource registration. */
+export interface RecordedResource {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  readonly custom: boolean;
+  /** URN of the parent ("" for the stack itself). */
+  readonly parent: string;
+  /** `<provider urn>::<provider id>`, or "" for components and default providers. */
+  readonly provider: string;
+  /** URNs of explicit and implicit dependencies, sorted. */
+  readonly dependsOn: readonly string[];
+  /** Inputs as sent to the engine; secrets are wrapped (`isSecretValue`), unknowns are `UNKNOWN`. */
+  readonly inputs: Record<string, unknown>;
+  readonly options: RecordedOptions;
+}
+
+/** How the SDK wraps a secret value on the wire. */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+/** How the SDK sends an unknown value (preview). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export interface WrappedSecret {
+  readonly [SIG_KEY]: typeof SECRET_SIG;
+  readonly value: unknown;
+}
+
+export function isSecretValue(v: unknown): v is WrappedSecret {
+  return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+
+/** A recorded value with secrets unwrapped (for assertions; never for output). */
+export function revealSecrets(v: unknown): unknown {
+  if (isSecretValue(v)) return revealSecrets(v.value);
+  if (Array.isArray(v)) return v.map(revealSecrets);
+  if (typeof v === "object" && v !== null) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, revealSecrets(x)]));
+  }
+  return v;
+}
+
+/** What a mock provider answers for a new resource: its id and output state. */
+export type StateFor = (args: pulumi.runtime.MockResourceArgs) => Record<string, unknown>;
+
+export interface MockRuntimeOptions {
+  readonly project: string;
+  readonly stack: string;
+  /** `true` simulates a preview: ids empty, outputs the mock does not return are unknown. */
+  readonly preview: boolean;
+  /** Extra output state per resource, merged over the inputs (e.g. a command's stdout). @default none */
+  readonly stateFor?: StateFor;
+}
+
+/** A kubeconfig as k3s writes it, with fake credentials: what a mocked remote step answers on stdout. */
+export const FAKE_K3S_KUBECONFIG = `apiVersion: v1
+kind: Config
+clusters:
+- cluster:
+    certificate-authority-data: ZmFrZS1jYQ==
+    server: https://127.0.0.1:6443
+  name: default
+contexts:
+- context:
+    cluster: default
+    user: default
+  name: default
+current-context: default
+preferences: {}
+users:
+- name: default
+  user:
+    client-certificate-data: ZmFrZS1jZXJ0
+    client-key-data: ZmFrZS1rZXk=
+`;
+
+/**
+ * Outputs the components read, for resources whose providers do not run here: every remote step prints a
+ * kubeconfig (the only stdout a component reads), a random password is a fixed string derived from its name.
+ */
+export function defaultState(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
+  if (args.type === "command:remote:Command") return { stdout: FAKE_K3S_KUBECONFIG, stderr: "" };
+  if (args.type === "random:index/randomPassword:RandomPassword") return { result: `mock-password-${args.name}` };
+  return {};
+}
+
+type Req = {
+  getType(): string;
+  getName(): string;
+  getCustom(): boolean;
+  getParent(): string;
+  getProvider(): string;
+  getObject(): Parameters<typeof deserializeProperties>[0];
+  getDependenciesList(): string[];
+  getProtect(): boolean | undefined;
+  getRetainondelete(): boolean | undefined;
+  getDeletedwith(): string;
+  getDeletebeforereplace(): boolean;
+  getAdditionalsecretoutputsList(): string[];
+  getIgnorechangesList(): string[];
+  getReplaceonchangesList(): string[];
+  getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
+  getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void };
+};
+type OutputsReq = { getUrn(): string; getOutputs(): Parameters<typeof deserializeProperties>[0] };
+type Callback = (err: unknown, resp?: { getUrn(): string }) => void;
+
+function nonEmpty<T>(list: readonly T[]): readonly T[] | undefined {
+  return list.length > 0 ? list : undefined;
+}
+
+function optionsOf(req: Req): RecordedOptions {
+  const t = req.getCustomtimeouts();
+  const timeouts = t
+    ? Object.fromEntries(
+        Object.entries({ create: t.getCreate(), update: t.getUpdate(), delete: t.getDelete() }).filter(([, v]) => v),
+      )
+    : {};
+  const entries: [string, unknown][] = [
+    ["protect", req.getProtect() || undefined],
+    ["retainOnDelete", req.getRetainondelete() || undefined],
+    ["deletedWith", req.getDeletedwith() || undefined],
+    ["deleteBeforeReplace", req.getDeletebeforereplace() || undefined],
+    ["additionalSecretOutputs", nonEmpty(req.getAdditionalsecretoutputsList())],
+    ["ignoreChanges", nonEmpty(req.getIgnorechangesList())],
+    ["replaceOnChanges", nonEmpty(req.getReplaceonchangesList())],
+    ["customTimeouts", Object.keys(timeouts).length > 0 ? timeouts : undefined],
+  ];
+  return Object.fromEntries(entries.filter(([, v]) => v !== undefined)) as RecordedOptions;
+}
+
+function dependenciesOf(req: Req): string[] {
+  const urns = new Set(req.getDependenciesList());
+  req.getPropertydependenciesMap().forEach((deps) => {
+    for (const u of deps.getUrnsList()) urns.add(u);
+  });
+  return [...urns].sort();
+}
+
+/** The SDK's mock monitor, plus a record of every registration. */
+class RecordingMonitor extends MockMonitor {
+  private readonly onRecord: (r: RecordedResource) => void;
+
+  constructor(mocks: pulumi.runtime.Mocks, onRecord: (r: RecordedResource) => void) {
+    super(mocks);
+    this.onRecord = onRecord;
+  }
+
+  /** Outputs registered per URN (the root stack's are the stack outputs), secrets wrapped as on the wire. */
+  readonly outputs = new Map<string, Record<string, unknown>>();
+
+  override registerResourceOutputs(req: OutputsReq, callback: (err: unknown, resp?: unknown) => void): void {
+    this.outputs.set(req.getUrn(), deserializeProperties(req.getOutputs(), true) as Record<string, unknown>);
+    super.registerResourceOutputs(req, callback);
+  }
+
+  override async registerResource(req: Req, callback: Callback): Promise<void> {
+    const base = {
+      type: req.getType(),
+      name: req.getName(),
+      custom: req.getCustom(),
+      parent: req.getParent(),
+      provider: req.getProvider(),
+      dependsOn: dependenciesOf(req),
+      inputs: deserializeProperties(req.getObject(), true) as Record<string, unknown>,
+      options: optionsOf(req),
+    };
+    await super.registerResource(req, (err: unknown, resp?: { getUrn(): string }) => {
+      if (!err && resp) this.onRecord({ urn: resp.getUrn(), ...base });
+      callback(err, resp);
+    });
+  }
+}
+
+export interface MockRuntime {
+  /** The resources registered so far, in registration order. */
+  readonly resources: RecordedResource[];
+  /** The stack outputs as the engine received them (secrets wrapped), once the program has finished. */
+  stackOutputs(): Record<string, unknown>;
+}
+
+/**
+ * Install the recording mock runtime (replaces any earlier one). Call before any resource is created.
+ */
+export function startMockRuntime(opts: MockRuntimeOptions): MockRuntime {
+  const resources: RecordedResource[] = [];
+  const stateFor = opts.stateFor ?? defaultState;
+  const mocks: pulumi.runtime.Mocks = {
+    newResource: (args) => ({
+      id: opts.preview ? undefined : `${args.name}-id`,
+      state: { ...args.inputs, ...stateFor(args) },
+    }),
+    call: (args) => args.inputs,
+  };
+  const monitor = new RecordingMonitor(mocks, (r) => resources.push(r));
+  pulumi.runtime.setMocks(mocks, opts.project, opts.stack, opts.preview);
+  // setMocks installed a plain MockMonitor and switched the features on; put the recording one in its place.
+  pulumi.runtime.setMockOptions(monitor, opts.project, opts.stack, opts.preview);
+  return {
+    resources,
+    stackOutputs: () => {
+      const root = resources.find((r) => r.type === "pulumi:pulumi:Stack");
+      return (root && monitor.outputs.get(root.urn)) ?? {};
+    },
+  };
+}
+
+/**
+ * Run a Pulumi program the way the Node language host does: inside the root stack resource, the module imported
+ * and, when its default export is a function, that function called and awaited. Resolves once every registration
+ * has finished (read the outputs with `MockRuntime.stackOutputs`).
+ */
+export async function runProgram(load: () => Promise<unknown>): Promise<void> {
+  await pulumi.runtime.runInPulumiStack(async () => {
+    const mod = (await load()) as Record<string, unknown>;
+    let exported: unknown = mod;
+    if (Object.getOwnPropertyDescriptor(mod, "default") !== undefined) {
+      if (Object.keys(mod).length !== 1) {
+        throw new Error(
+          "the stack file must have either a default export or named exports, not both (as Pulumi requires)",
+        );
+      }
+      exported = mod["default"];
+    }
+    return exported instanceof Function ? await exported() : exported;
+  });
+  await pulumi.runtime.disconnect();
+}

@@ -1,0 +1,76 @@
+/**
+ * `defineStack`: the one-object way to write a Skipper stack (DESIGN.md §2). It returns a function; Pulumi's Node
+ * runtime calls a default-exported function and uses what it returns as the stack outputs, so nothing is created
+ * when the file is imported (tests and `kip synth` install their mocks first).
+ *
+ * The function validates the whole stack (`validateStack`, errors name the field and rule), then builds the cluster,
+ * the projects, the services and the apps (an app waits for the services it binds).
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { renderAddons } from "../core/render/addons.ts";
+import type { ClusterSpec, StackSpec } from "../core/spec.ts";
+import { validateStack } from "../core/validate/stack.ts";
+import type { InfraProvider } from "../providers/infra-provider.ts";
+import { App } from "./app.ts";
+import { K3sCluster } from "./k3s-cluster.ts";
+import { Project } from "./project.ts";
+import { Service } from "./service.ts";
+
+/** A stack as the user writes it: the cluster's machines come from an `InfraProvider` instead of a host list. */
+export interface DefineStackArgs extends Omit<StackSpec, "cluster"> {
+  readonly cluster: Omit<ClusterSpec, "hosts"> & {
+    /** Where the machines come from, e.g. `bareMetal({ hosts: [...] })`. */
+    readonly provider: InfraProvider;
+  };
+}
+
+/** What `pulumi stack output` shows. */
+export interface StackOutputs {
+  readonly clusterId: string;
+  /** Kubeconfig for the cluster (secret): `pulumi stack output kubeconfig --show-secrets > kubeconfig`. */
+  readonly kubeconfig: pulumi.Output<string>;
+  /** Public URLs of each app (gateway host first, then custom domains); apps without a port have none. */
+  readonly apps: Record<string, string[]>;
+  /** The console's URL, when the console is enabled and the stack uses a gateway. */
+  readonly consoleUrl?: string;
+}
+
+/** The plain `StackSpec` of a `defineStack` argument (hosts taken from the provider). */
+export function toStackSpec(args: DefineStackArgs): StackSpec {
+  const { provider, ...cluster } = args.cluster;
+  return { ...args, cluster: { ...cluster, hosts: provider.hosts } };
+}
+
+/** Build every component of the stack; call inside a Pulumi program (or under mocks). */
+export function buildStack(args: DefineStackArgs): StackOutputs {
+  const stack = validateStack(toStackSpec(args));
+  const cluster = new K3sCluster("cluster", {
+    cluster: stack.cluster,
+    infra: args.cluster.provider,
+    addons: renderAddons(stack),
+  });
+  const projects = new Map(stack.projects.map((p) => [p, new Project(p, { project: p, cluster })]));
+  // Objects of a project wait for its namespace; an app also waits for the services it binds.
+  const after = (project: string, also: readonly pulumi.Resource[] = []): pulumi.ComponentResourceOptions => ({
+    dependsOn: [...(projects.get(project) ? [projects.get(project) as Project] : []), ...also],
+  });
+  const services = new Map(
+    stack.services.map((s) => [s.name, new Service(s.name, { service: s, stack, cluster }, after(s.project))]),
+  );
+  const apps: Record<string, string[]> = {};
+  for (const app of stack.apps) {
+    const bound = app.bind.flatMap((b) => services.get(b) ?? []);
+    apps[app.name] = [...new App(app.name, { app, stack, cluster }, after(app.project, bound)).urls];
+  }
+  return {
+    clusterId: stack.cluster.id,
+    kubeconfig: cluster.kubeconfig,
+    apps,
+    ...(stack.console.enabled && stack.console.host ? { consoleUrl: `https://${stack.console.host}` } : {}),
+  };
+}
+
+/** Declare a Skipper stack: `export default defineStack({...})`. Nothing happens until Pulumi calls the result. */
+export function defineStack(args: DefineStackArgs): () => StackOutputs {
+  return () => buildStack(args);
+}

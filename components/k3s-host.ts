@@ -1,0 +1,83 @@
+/**
+ * `K3sHost`: the host steps of one machine (`core/k3s/steps.ts` plans them) as `remote.Command`s run over SSH, in
+ * order. Each step waits for the previous one; scripts are safe to run again and their versions and hashes are in
+ * `triggers`, so an unchanged stack runs nothing. Secrets never enter a command string: the cluster token reaches
+ * the steps that need it on stdin, and a step whose stdout is secret (the kubeconfig read) is stored as a secret and
+ * never logged.
+ */
+import { remote } from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import type { HostStep } from "../core/k3s/steps.ts";
+import type { Host } from "../core/model.ts";
+import type { SshConnection } from "../providers/infra-provider.ts";
+
+export interface K3sHostArgs {
+  /** The normalised host (its node name names the children). */
+  readonly host: Host;
+  /** How to reach it. */
+  readonly connection: pulumi.Input<SshConnection>;
+  /** Its steps, in the order they run. */
+  readonly steps: readonly HostStep[];
+  /** The cluster token; given on stdin to the steps that ask for it. */
+  readonly token: pulumi.Output<string>;
+  /** What the first step waits for (another host's steps, a machine being created). @default [] */
+  readonly after?: readonly pulumi.Resource[];
+}
+
+/** The stdin a step's command gets: the cluster token when the step asks for it, else the step's own (public) stdin. */
+export function commandStdin(step: HostStep, token: pulumi.Output<string>): pulumi.Input<string> | undefined {
+  return step.tokenStdin ? pulumi.secret(token) : step.stdin;
+}
+
+/** `remote.Command` options of a step: secrets kept out of logs and state, bounded time, uninstall before reinstall. */
+export function stepOptions(step: HostStep): Partial<pulumi.CustomResourceOptions> {
+  const timeout = `${step.timeoutSeconds}s`;
+  return {
+    customTimeouts: { create: timeout, update: timeout, delete: timeout },
+    ...(step.secretStdout ? { additionalSecretOutputs: ["stdout"] } : {}),
+    // A step that undoes itself on delete must finish undoing before the replacement runs on the same machine.
+    ...(step.delete ? { deleteBeforeReplace: true } : {}),
+  };
+}
+
+export class K3sHost extends pulumi.ComponentResource {
+  /** The step commands by step name, in order. */
+  readonly commands: ReadonlyMap<string, remote.Command>;
+  /** The last step: whatever needs this host finished waits for it. */
+  readonly last: remote.Command;
+  /** The step whose stdout is a secret (the kubeconfig read on the first server), when planned. */
+  readonly secretReader?: remote.Command;
+
+  constructor(name: string, args: K3sHostArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("skipper:cluster:K3sHost", name, {}, opts);
+    const commands = new Map<string, remote.Command>();
+    let previous: readonly pulumi.Resource[] = args.after ?? [];
+    for (const step of args.steps) {
+      const stdin = commandStdin(step, args.token);
+      const quiet = step.secretStdout || step.tokenStdin;
+      const command = new remote.Command(
+        `${name}-${step.name}`,
+        {
+          connection: args.connection,
+          create: step.create,
+          ...(step.delete ? { delete: step.delete } : {}),
+          ...(stdin !== undefined ? { stdin } : {}),
+          triggers: [...step.triggers],
+          // Logs of a step that reads a secret or is handed the token could carry it: keep them out of Pulumi's log.
+          ...(quiet ? { logging: "none" } : {}),
+          // Earlier runs' output is not needed and would copy the kubeconfig into the next run's environment.
+          addPreviousOutputInEnv: false,
+        },
+        { parent: this, dependsOn: [...previous], ...stepOptions(step) },
+      );
+      commands.set(step.name, command);
+      if (step.secretStdout) this.secretReader = command;
+      previous = [command];
+    }
+    const last = previous[0];
+    if (!(last instanceof remote.Command)) throw new Error(`host ${args.host.address}: no steps were planned`);
+    this.commands = commands;
+    this.last = last;
+    this.registerOutputs({});
+  }
+}
