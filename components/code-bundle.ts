@@ -42,6 +42,11 @@ export interface BundleOptions {
   readonly minify?: boolean;
   /** Packages left out of the bundle (they must then exist in the image, which the stock Node image does not have). */
   readonly external?: readonly string[];
+  /**
+   * Reuse an earlier bundle of the same entry in this process.
+   * @default true
+   */
+  readonly cache?: boolean;
 }
 
 const cache = new Map<string, CodeBundle>();
@@ -54,7 +59,7 @@ export function bundleEntry(opts: BundleOptions): CodeBundle {
   const fileName = opts.fileName ?? `${path.basename(absolute).replace(/\.[cm]?[jt]sx?$/, "")}.mjs`;
   const minify = opts.minify ?? true;
   const key = JSON.stringify([absolute, fileName, minify, opts.external ?? []]);
-  const cached = cache.get(key);
+  const cached = opts.cache === false ? undefined : cache.get(key);
   if (cached) return cached;
 
   if (!existsSync(absolute)) {
