@@ -86,6 +86,11 @@ export class Registry {
     return this.store.compactNow();
   }
 
+  /** Bytes in the logs since the last snapshot. */
+  get logBytes(): number {
+    return this.store.logSize;
+  }
+
   get compactions(): number {
     return this.store.compactions;
   }

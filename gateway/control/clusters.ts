@@ -1,0 +1,269 @@
+/**
+ * The rules of the control plane: who may register, move, renew, release and read a cluster. Every decision and the
+ * registry change it leads to happen without an `await` in between, so two requests can never both win one id; the
+ * answer waits until the change is durable.
+ *
+ * Status codes:
+ * - 201 new registration, with the token (the only time it is ever shown).
+ * - 200 re-registration with the cluster's valid token (renews, and moves a named cluster), move, heartbeat, read.
+ * - 204 released.
+ * - 400 malformed body or field (names the field and the rule); also a non-public address without --allow-private.
+ * - 401 no token, or a header that is not `Bearer <cluster token>`; 403 a well-formed token that is not this
+ *   cluster's, or an IP-derived id asked for from another address.
+ * - 404 unknown cluster. 409 the id is taken (a re-registration without the token gets 409 and no token: the token
+ *   is neither shown nor replaced), the name is reserved, or an IP-derived id asked to move to another address.
+ * The admin token (--admin-token) may also read and release any cluster (for a cluster that lost its token).
+ */
+import { isIP } from "node:net";
+import {
+  appHost,
+  type ClusterRef,
+  clusterHost,
+  clusterIdFromIp,
+  clusterNameProblem,
+  consoleHost,
+  ipFromClusterId,
+  isIPv4,
+  RESERVED_CLUSTER_NAMES,
+} from "../../core/naming.ts";
+import { isPublicAddress, PUBLIC_ADDRESS_RULE } from "../../core/net-address.ts";
+import type { ClusterRecord } from "../registry/record.ts";
+import type { Registry } from "../registry/registry.ts";
+import { type Caller, type ControlOperations, fail, type Outcome } from "./outcome.ts";
+import { hashToken, looksLikeClusterToken, newToken, readBearer, secretsEqual, tokenMatches } from "./tokens.ts";
+
+export interface ClusterRulesOptions {
+  readonly baseDomain: string;
+  readonly allowPrivate: boolean;
+  /** Registrations not seen for this long expire. */
+  readonly ttlMs: number;
+  readonly adminToken?: string;
+  readonly now?: () => number;
+}
+
+/** Counters the rules keep (read by /metrics). */
+export interface ClusterCounters {
+  created: number;
+  renewed: number;
+  moved: number;
+  heartbeats: number;
+  released: number;
+  expired: number;
+  refused: number;
+}
+
+interface Address {
+  readonly ip: string;
+  readonly port: number;
+}
+
+type Parsed<T> = { readonly ok: T } | { readonly err: Outcome };
+
+const BODY_FIELDS = new Set(["ip", "port", "name"]);
+
+function parseAddress(
+  body: unknown,
+  allowed: ReadonlySet<string>,
+  allowPrivate: boolean,
+): Parsed<Address & { name?: string }> {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return { err: fail(400, 'the body must be a JSON object such as {"ip": "203.0.113.10", "port": 80}') };
+  }
+  const b = body as Record<string, unknown>;
+  const unknown = Object.keys(b).filter((k) => !allowed.has(k));
+  if (unknown.length > 0)
+    return { err: fail(400, `unknown field ${JSON.stringify(unknown[0])}; allowed: ${[...allowed].join(", ")}`) };
+  const { ip, port = 80, name } = b;
+  if (typeof ip !== "string" || isIP(ip) === 0) return { err: fail(400, "ip: must be an IPv4 or IPv6 address") };
+  if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535) {
+    return { err: fail(400, "port: must be an integer from 1 to 65535") };
+  }
+  if (!allowPrivate && !isPublicAddress(ip)) return { err: fail(400, `ip: ${PUBLIC_ADDRESS_RULE} (got ${ip})`) };
+  if (name !== undefined && typeof name !== "string") return { err: fail(400, "name: must be a string") };
+  return { ok: name === undefined ? { ip, port } : { ip, port, name } };
+}
+
+function refOf(id: string): ClusterRef {
+  const ip = ipFromClusterId(id);
+  return ip ? { kind: "ip", ip } : { kind: "name", name: id };
+}
+
+export class ClusterRules implements ControlOperations {
+  readonly counters: ClusterCounters = {
+    created: 0,
+    renewed: 0,
+    moved: 0,
+    heartbeats: 0,
+    released: 0,
+    expired: 0,
+    refused: 0,
+  };
+  private readonly opts: ClusterRulesOptions;
+  private readonly registry: Registry;
+  private readonly now: () => number;
+
+  constructor(registry: Registry, opts: ClusterRulesOptions) {
+    this.registry = registry;
+    this.opts = opts;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** The host names a cluster gets: its own, the pattern of its apps, its console. */
+  hosts(id: string): { cluster: string; apps: string; console: string } {
+    const ref = refOf(id);
+    const base = this.opts.baseDomain;
+    // Build the app pattern through the one naming function, with a placeholder app name swapped for `<app>`.
+    return {
+      cluster: clusterHost(ref, base),
+      apps: appHost("x", ref, base).replace(/^x/, "<app>"),
+      console: consoleHost(ref, base),
+    };
+  }
+
+  private view(r: ClusterRecord): Record<string, unknown> {
+    return {
+      id: r.id,
+      ip: r.ip,
+      port: r.port,
+      createdAt: new Date(r.createdAt).toISOString(),
+      lastSeen: new Date(r.lastSeen).toISOString(),
+      expiresAt: new Date(r.lastSeen + this.opts.ttlMs).toISOString(),
+      hosts: this.hosts(r.id),
+    };
+  }
+
+  private refuse(o: Outcome): Outcome {
+    this.counters.refused++;
+    return o;
+  }
+
+  /** Check the caller's bearer token against cluster `id`. `admin` lets the admin token through as well. */
+  private authorise(id: string, caller: Caller, admin: boolean): Parsed<ClusterRecord> {
+    const bearer = readBearer(caller.authorization);
+    const challenge = { "www-authenticate": 'Bearer realm="skipper-gateway"' };
+    if (bearer.kind === "missing")
+      return { err: fail(401, "this needs the cluster's token: Authorization: Bearer <token>", challenge) };
+    if (bearer.kind === "malformed")
+      return { err: fail(401, "the Authorization header must be 'Bearer <token>'", challenge) };
+    const isAdmin = admin && this.opts.adminToken !== undefined && secretsEqual(bearer.token, this.opts.adminToken);
+    if (!isAdmin && !looksLikeClusterToken(bearer.token))
+      return { err: fail(401, "that is not a cluster token (43 base64url characters)", challenge) };
+    const record = this.registry.get(id);
+    if (!record) return { err: fail(404, `no cluster ${JSON.stringify(id)} is registered`) };
+    if (!isAdmin && !tokenMatches(bearer.token, record.tokenHash))
+      return { err: fail(403, `that token does not belong to cluster ${JSON.stringify(id)}`) };
+    return { ok: record };
+  }
+
+  async register(body: unknown, caller: Caller): Promise<Outcome> {
+    const parsed = parseAddress(body, BODY_FIELDS, this.opts.allowPrivate);
+    if ("err" in parsed) return this.refuse(parsed.err);
+    const { ip, port, name } = parsed.ok;
+    let id: string;
+    if (name !== undefined) {
+      if (RESERVED_CLUSTER_NAMES.has(name))
+        return this.refuse(fail(409, `name: ${JSON.stringify(name)} is reserved; choose another name`));
+      const problem = clusterNameProblem(name);
+      if (problem) return this.refuse(fail(400, `name: ${problem} (got ${JSON.stringify(name)})`));
+      id = name;
+    } else {
+      if (!isIPv4(ip))
+        return this.refuse(fail(400, "name: an IPv6 address has no IP-derived id; give the cluster a name"));
+      id = clusterIdFromIp(ip);
+      if (caller.address !== ip) {
+        return this.refuse(
+          fail(
+            403,
+            `the id ${id} is granted only to requests from ${ip} (this one came from ${caller.address}); register from that host, or choose a name`,
+          ),
+        );
+      }
+    }
+    const existing = this.registry.get(id);
+    const now = this.now();
+    if (existing) {
+      const bearer = readBearer(caller.authorization);
+      if (bearer.kind === "token" && tokenMatches(bearer.token, existing.tokenHash)) {
+        const moved = existing.ip !== ip || existing.port !== port;
+        await this.registry.put({ ...existing, ip, port, lastSeen: now });
+        if (moved) this.counters.moved++;
+        else this.counters.renewed++;
+        return { status: 200, body: this.view(this.registry.get(id)!) };
+      }
+      if (bearer.kind === "malformed" || (bearer.kind === "token" && !looksLikeClusterToken(bearer.token))) {
+        return this.refuse(fail(401, "the Authorization header must be 'Bearer <cluster token>'"));
+      }
+      if (bearer.kind === "token")
+        return this.refuse(fail(403, `that token does not belong to cluster ${JSON.stringify(id)}`));
+      return this.refuse(
+        fail(
+          409,
+          `cluster ${JSON.stringify(id)} is already registered; renew or move it with its token (shown once, when it was created), or wait until it expires`,
+        ),
+      );
+    }
+    const token = newToken();
+    await this.registry.put({ id, ip, port, tokenHash: hashToken(token), createdAt: now, lastSeen: now });
+    this.counters.created++;
+    return { status: 201, body: { id, token, hosts: this.hosts(id) } };
+  }
+
+  async move(id: string, body: unknown, caller: Caller): Promise<Outcome> {
+    const auth = this.authorise(id, caller, false);
+    if ("err" in auth) return this.refuse(auth.err);
+    const parsed = parseAddress(body, new Set(["ip", "port"]), this.opts.allowPrivate);
+    if ("err" in parsed) return this.refuse(parsed.err);
+    const { ip, port } = parsed.ok;
+    const fixed = ipFromClusterId(id);
+    if (fixed !== undefined && fixed !== ip) {
+      return this.refuse(
+        fail(
+          409,
+          `cluster ${id} is named after ${fixed} and cannot move to ${ip}; register the new address as its own cluster`,
+        ),
+      );
+    }
+    // Re-read: authorise() did not await, so the record is still current.
+    await this.registry.put({ ...auth.ok, ip, port, lastSeen: this.now() });
+    this.counters.moved++;
+    return { status: 200, body: this.view(this.registry.get(id)!) };
+  }
+
+  async heartbeat(id: string, caller: Caller): Promise<Outcome> {
+    const auth = this.authorise(id, caller, false);
+    if ("err" in auth) return this.refuse(auth.err);
+    await this.registry.put({ ...auth.ok, lastSeen: this.now() });
+    this.counters.heartbeats++;
+    const r = this.registry.get(id)!;
+    return {
+      status: 200,
+      body: {
+        id,
+        lastSeen: new Date(r.lastSeen).toISOString(),
+        expiresAt: new Date(r.lastSeen + this.opts.ttlMs).toISOString(),
+      },
+    };
+  }
+
+  async remove(id: string, caller: Caller): Promise<Outcome> {
+    const auth = this.authorise(id, caller, true);
+    if ("err" in auth) return this.refuse(auth.err);
+    await this.registry.delete(id);
+    this.counters.released++;
+    return { status: 204 };
+  }
+
+  async show(id: string, caller: Caller): Promise<Outcome> {
+    const auth = this.authorise(id, caller, true);
+    if ("err" in auth) return this.refuse(auth.err);
+    return { status: 200, body: this.view(auth.ok) };
+  }
+
+  /** Release every registration not seen for the TTL; returns how many. */
+  async expire(): Promise<number> {
+    const ids = this.registry.expiredIds(this.now(), this.opts.ttlMs);
+    await Promise.all(ids.map((id) => this.registry.delete(id)));
+    this.counters.expired += ids.length;
+    return ids.length;
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * One node:http server for both planes. A request whose Host is the base domain itself goes to the control plane
+ * (Fastify, see control/api.ts); every other request, and every upgrade, goes straight to the data plane, so proxied
+ * traffic never pays for Fastify's routing. Client-side limits (header size, slowloris timeouts) come from the data
+ * plane's server-limits.ts and apply to both planes.
+ */
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { Duplex } from "node:stream";
+import type { ControlPlane } from "./control/api.ts";
+import type { DataPlane } from "./proxy/data-plane.ts";
+import { applyServerTimeouts, type ClientLimits, gatewayServerOptions } from "./proxy/server-limits.ts";
+
+export interface GatewayServerParts {
+  readonly baseDomain: string;
+  readonly control: ControlPlane;
+  readonly data: Pick<DataPlane, "handleRequest" | "handleUpgrade">;
+  readonly limits?: ClientLimits;
+}
+
+/** True when a Host header value names the base domain itself (any case, optional trailing dot and port). */
+export function isBaseHost(host: string | undefined, base: string): boolean {
+  if (host === undefined) return false;
+  let h = host.length === base.length ? host : host.replace(/:\d{1,5}$/, "");
+  if (h.endsWith(".")) h = h.slice(0, -1);
+  return h.length === base.length && h.toLowerCase() === base;
+}
+
+const NOT_HERE =
+  "HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: 48\r\n\r\n";
+const NOT_HERE_BODY = '{"error":"the control plane takes no upgrades"}\n';
+
+export function createGatewayServer(parts: GatewayServerParts): Server {
+  const base = parts.baseDomain.toLowerCase().replace(/\.$/, "");
+  const { control, data } = parts;
+  const server = createServer(gatewayServerOptions(parts.limits), (req, res) => {
+    if (isBaseHost(req.headers.host, base)) control.handle(req, res);
+    else data.handleRequest(req, res);
+  });
+  applyServerTimeouts(server, parts.limits);
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (isBaseHost(req.headers.host, base)) {
+      socket.on("error", () => socket.destroy());
+      socket.end(NOT_HERE + NOT_HERE_BODY);
+    } else data.handleUpgrade(req, socket, head);
+  });
+  return server;
+}
