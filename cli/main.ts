@@ -6,6 +6,7 @@
 import { Command, CommanderError } from "commander";
 import { SpecError, SpecErrors } from "../core/errors.ts";
 import { register as registerGateway } from "./commands/gateway.ts";
+import { register as registerHostkey } from "./commands/hostkey.ts";
 import { register as registerSynth } from "./commands/synth.ts";
 
 export function buildProgram(): Command {
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerSynth(program);
   registerGateway(program);
+  registerHostkey(program);
   return program;
 }
 

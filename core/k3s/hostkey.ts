@@ -3,6 +3,7 @@
  * `ssh-keyscan` prints after the host name. Pure helpers: parse and check a pinned key, read `ssh-keyscan` output,
  * pick the key to pin, and compare a key a server presents during the handshake with the pinned one.
  */
+import { createHash } from "node:crypto";
 
 /** Key types a pinned host key may have, strongest first (the order `pickHostKey` prefers). */
 export const HOST_KEY_TYPES = [
@@ -97,4 +98,10 @@ export function pickHostKey(entries: readonly HostKey[]): HostKey | undefined {
 export function hostKeyMatches(pinned: string, presented: Uint8Array): boolean {
   const { key } = parseHostKey(pinned);
   return Buffer.from(key, "base64").equals(Buffer.from(presented));
+}
+
+/** `SHA256:…`, the fingerprint `ssh-keygen -lf` and OpenSSH print, to compare a fetched key with the host's console. */
+export function hostKeyFingerprint(key: HostKey): string {
+  const digest = createHash("sha256").update(Buffer.from(key.key, "base64")).digest("base64");
+  return `SHA256:${digest.replace(/=+$/, "")}`;
 }

@@ -93,7 +93,11 @@ function validateHost(spec: HostSpec, index: number, field: string, out: Collect
     else if (!sans.includes(value)) sans.push(value);
   });
   const nodeName = spec.nodeName ?? defaultNodeName(address);
-  if (typeof nodeName !== "string" || !DNS_NAME.test(nodeName)) {
+  // A name derived from a bad address is not reported again: the address error says it all.
+  if (
+    (spec.nodeName !== undefined || isAddress(address)) &&
+    (typeof nodeName !== "string" || !DNS_NAME.test(nodeName))
+  ) {
     out.add(`${f}.nodeName`, "must be a DNS-1123 subdomain: lower-case letters, digits, '-' and '.'", spec.nodeName);
   }
   return { index, address, user, port, role, ...(hostKey ? { hostKey } : {}), tlsSans: sans, nodeName } as Host;

@@ -1,0 +1,135 @@
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { describe, it } from "node:test";
+import { parse } from "yaml";
+import { k3sConfigYaml } from "../../core/k3s/scripts.ts";
+import { type HostStep, planHostSteps, stepStdin } from "../../core/k3s/steps.ts";
+import type { Cluster } from "../../core/model.ts";
+import type { ClusterSpec } from "../../core/spec.ts";
+import { validateCluster } from "../../core/validate/cluster.ts";
+
+const spec: ClusterSpec = {
+  hosts: [
+    { address: "203.0.113.10", tlsSans: ["api.example.com"] },
+    { address: "203.0.113.11", role: "server" },
+    { address: "203.0.113.12", user: "deploy" },
+  ],
+  k3s: {
+    version: "v1.31.4+k3s1",
+    artifactUrl: "https://mirror.example.com/k3s",
+    extraServerArgs: ["--disable=servicelb"],
+  },
+};
+const cluster = (s: ClusterSpec = spec): Cluster => validateCluster(s, "cluster");
+const MANIFESTS = "apiVersion: helm.cattle.io/v1\nkind: HelmChartConfig\n";
+const plan = (c: Cluster, i: number, manifests: string | undefined = MANIFESTS) =>
+  planHostSteps(c, c.hosts[i]!, { manifests });
+const names = (steps: readonly HostStep[]) => steps.map((s) => s.name);
+
+describe("planHostSteps", () => {
+  it("orders the steps per role: init server, joining server, agent", () => {
+    const c = cluster();
+    assert.deepEqual(names(plan(c, 0)), ["preflight", "manifests", "install", "wait-ready", "read-kubeconfig"]);
+    assert.deepEqual(names(plan(c, 1)), ["preflight", "manifests", "install", "wait-ready"]);
+    assert.deepEqual(names(plan(c, 2)), ["preflight", "install"]);
+    assert.deepEqual(names(planHostSteps(c, c.hosts[0]!, {})), [
+      "preflight",
+      "install",
+      "wait-ready",
+      "read-kubeconfig",
+    ]);
+  });
+
+  it("hands the token only through stdin of the install step, and marks the kubeconfig read secret", () => {
+    const token = "K10-not-a-real-token-4f7c2";
+    for (const i of [0, 1, 2]) {
+      for (const step of plan(cluster(), i)) {
+        assert.ok(!step.create.includes(token));
+        assert.equal(step.tokenStdin === true, step.name === "install");
+        assert.equal(
+          stepStdin(step, token),
+          step.name === "install" ? token : step.name === "manifests" ? MANIFESTS : undefined,
+        );
+        assert.equal(step.secretStdout === true, step.name === "read-kubeconfig");
+        assert.equal(step.delete, undefined, "no step deletes anything (replacement = delete + create)");
+        assert.ok(step.timeoutSeconds > 0);
+      }
+    }
+  });
+
+  it("starts every script with strict mode and wraps it for root or sudo -n", () => {
+    for (const step of plan(cluster(), 2)) {
+      assert.ok(step.script!.startsWith("set -euo pipefail\n"));
+      assert.match(step.create, /exec bash -c "\$skipper_script"/);
+      assert.match(step.create, /exec sudo -n bash -c "\$skipper_script"/);
+      assert.match(step.create, /user deploy is not root and cannot run sudo without a password/);
+    }
+  });
+
+  it("changes only the install step's triggers for a new k3s version", () => {
+    const before = cluster();
+    const after = cluster({ ...spec, k3s: { ...spec.k3s, version: "v1.31.5+k3s1" } });
+    for (const i of [0, 1, 2]) {
+      const a = plan(before, i);
+      const b = plan(after, i);
+      const differ = a
+        .filter((s, j) => JSON.stringify(s.triggers) !== JSON.stringify(b[j]!.triggers))
+        .map((s) => s.name);
+      assert.deepEqual(differ, ["install"]);
+    }
+  });
+
+  it("changes only the manifests step's triggers for new manifests, and is deterministic", () => {
+    const c = cluster();
+    const a = plan(c, 0);
+    assert.deepEqual(plan(c, 0), a);
+    const b = plan(c, 0, `${MANIFESTS}metadata: {name: traefik}\n`);
+    const differ = a.filter((s, j) => JSON.stringify(s.triggers) !== JSON.stringify(b[j]!.triggers)).map((s) => s.name);
+    assert.deepEqual(differ, ["manifests"]);
+  });
+
+  it("writes k3s config: tls-san and cluster-init on host 0, server URL for joins, no token", () => {
+    const c = cluster();
+    const init = parse(k3sConfigYaml(c, c.hosts[0]!));
+    assert.deepEqual(init["tls-san"], ["203.0.113.10", "api.example.com"]);
+    assert.equal(init["cluster-init"], true);
+    assert.equal(init["token-file"], "/etc/rancher/k3s/skipper-token");
+    assert.equal(init.server, undefined);
+    const join = parse(k3sConfigYaml(c, c.hosts[1]!));
+    assert.equal(join.server, "https://203.0.113.10:6443");
+    assert.equal(join["cluster-init"], undefined);
+    const agent = parse(k3sConfigYaml(c, c.hosts[2]!));
+    assert.equal(agent.server, "https://203.0.113.10:6443");
+    assert.equal(agent["tls-san"], undefined);
+    const single = cluster({ ...spec, hosts: [spec.hosts[0]!] });
+    assert.equal(parse(k3sConfigYaml(single, single.hosts[0]!))["cluster-init"], undefined, "one server: no etcd");
+  });
+
+  it("uses the mirror switch: binary + checksum from artifactUrl, installer told to skip the download", () => {
+    const install = plan(cluster(), 0).find((s) => s.name === "install")!;
+    assert.match(install.script!, /base='https:\/\/mirror\.example\.com\/k3s\/v1\.31\.4%2Bk3s1'/);
+    assert.match(install.script!, /sha256sum-\$arch\.txt/);
+    assert.match(install.script!, /INSTALL_K3S_SKIP_DOWNLOAD=true/);
+    assert.match(install.script!, /INSTALL_K3S_EXEC='server --disable=servicelb'/);
+    const online = plan(cluster({ ...spec, k3s: { version: "v1.31.4+k3s1" } }), 0).find((s) => s.name === "install")!;
+    assert.doesNotMatch(online.script!, /INSTALL_K3S_SKIP_DOWNLOAD/);
+    assert.match(online.script!, /fetch 'https:\/\/get\.k3s\.io'/);
+    const agent = plan(cluster(), 2).find((s) => s.name === "install")!;
+    assert.match(agent.script!, /INSTALL_K3S_EXEC='agent'/);
+    assert.match(agent.script!, /K3S_URL='https:\/\/203\.0\.113\.10:6443' K3S_TOKEN_FILE=/);
+  });
+
+  it("produces scripts bash accepts and shellcheck passes (warnings and errors)", () => {
+    const hasShellcheck = spawnSync("sh", ["-c", "command -v shellcheck"]).status === 0;
+    assert.ok(hasShellcheck, "shellcheck is missing: apt-get install -y shellcheck (listed in .ci/apt-packages.txt)");
+    for (const i of [0, 1, 2]) {
+      for (const step of plan(cluster(), i)) {
+        execFileSync("bash", ["-n"], { input: step.create });
+        execFileSync("shellcheck", ["-s", "bash", "-S", "warning", "-e", "SC2034", "-"], {
+          input: `#!/bin/bash\n${step.script}`,
+        });
+        execFileSync("shellcheck", ["-s", "sh", "-S", "warning", "-"], { input: step.create });
+      }
+    }
+  });
+});
