@@ -5,11 +5,17 @@ import { join } from "node:path";
 import type { TestContext } from "node:test";
 import type { ClusterRecord } from "../../gateway/registry/record.ts";
 
+/** A fresh directory and the data path inside it; `remove` deletes the directory. */
+export function makeTempDataPath(name = "registry"): { path: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), "skipper-registry-"));
+  return { path: join(dir, name), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
 /** A fresh directory removed when the test ends; returns the data path inside it. */
 export function tempDataPath(t: TestContext, name = "registry"): string {
-  const dir = mkdtempSync(join(tmpdir(), "skipper-registry-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return join(dir, name);
+  const { path, remove } = makeTempDataPath(name);
+  t.after(remove);
+  return path;
 }
 
 /** Record number `i`, deterministic: distinct id, address, port and token hash. */
