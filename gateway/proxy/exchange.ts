@@ -1,0 +1,206 @@
+/**
+ * One proxied request: write the head (and stream the body) to an upstream connection, stream the response back
+ * through the client's ServerResponse, then return the connection to the pool when both directions ended cleanly.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { sendPage } from "./pages.ts";
+import type { BodyFraming } from "./request-head.ts";
+import { type ResponseHead, ResponseParser, type ResponseSink } from "./response-parser.ts";
+import type { ConnOwner, UpstreamConn, UpstreamPool } from "./upstream-pool.ts";
+
+/** What an exchange needs from the data plane. */
+export interface ExchangeHost {
+  readonly pool: UpstreamPool;
+  readonly maxResponseHeadBytes: number;
+  /** Called exactly once per exchange, when it no longer needs its in-flight slot. `status` is what the client got. */
+  exchangeDone(clusterId: string, outcome: ExchangeOutcome): void;
+}
+
+export type ExchangeOutcome = "proxied" | "connect-failed" | "upstream-error" | "upstream-timeout" | "client-aborted";
+
+const CRLF = "\r\n";
+const LAST_CHUNK = "0\r\n\r\n";
+
+export class Exchange implements ConnOwner, ResponseSink {
+  private conn: UpstreamConn | undefined;
+  private readonly parser: ResponseParser;
+  private bodySent: boolean;
+  private responseDone = false;
+  private reusable = false;
+  private finished = false;
+  private retried = false;
+  private wasReused = false;
+  private readonly onClientClose = () => {
+    if (!this.finished) this.abort("client-aborted");
+  };
+  private readonly onReqData = (chunk: Buffer) => this.forwardBody(chunk);
+  private readonly onReqEnd = () => this.bodyEnded();
+  private readonly onResDrain = () => this.conn?.socket.resume();
+
+  constructor(
+    private readonly host: ExchangeHost,
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly clusterId: string,
+    private readonly ip: string,
+    private readonly port: number,
+    private readonly head: string,
+    private readonly framing: BodyFraming,
+  ) {
+    this.parser = new ResponseParser(host.maxResponseHeadBytes);
+    this.bodySent = framing === "none";
+  }
+
+  start(): void {
+    this.res.on("close", this.onClientClose);
+    this.dial(false);
+    if (this.framing !== "none") {
+      this.req.on("data", this.onReqData);
+      this.req.on("end", this.onReqEnd);
+    }
+  }
+
+  private dial(fresh: boolean): void {
+    this.parser.reset(this, this.req.method === "HEAD");
+    const conn = this.host.pool.acquire(this.ip, this.port, this, fresh, () => {
+      this.conn = undefined;
+      this.fail(502, "connect-failed");
+    });
+    this.conn = conn;
+    this.wasReused = conn.reused;
+    conn.socket.write(this.head, "latin1");
+  }
+
+  private forwardBody(chunk: Buffer): void {
+    const conn = this.conn;
+    if (!conn || this.responseDone) return;
+    const socket = conn.socket;
+    let ok: boolean;
+    if (this.framing === "chunked") {
+      if (chunk.length === 0) return;
+      socket.cork();
+      socket.write(`${chunk.length.toString(16)}${CRLF}`, "latin1");
+      socket.write(chunk);
+      ok = socket.write(CRLF, "latin1");
+      socket.uncork();
+    } else ok = socket.write(chunk);
+    if (!ok) this.req.pause();
+  }
+
+  private bodyEnded(): void {
+    if (this.framing === "chunked" && this.conn && !this.responseDone) this.conn.socket.write(LAST_CHUNK, "latin1");
+    this.bodySent = true;
+    if (this.responseDone) this.settle();
+  }
+
+  // ConnOwner
+
+  onData(chunk: Buffer): void {
+    const error = this.parser.push(chunk);
+    if (error !== undefined) this.fail(502, "upstream-error");
+  }
+
+  onClosed(_error: Error | undefined): void {
+    this.conn = undefined;
+    if (this.finished) return;
+    const error = this.parser.finish();
+    if (error === undefined && this.responseDone) return;
+    // A kept-alive connection the upstream closed just as we reused it: safe to retry once when nothing was sent
+    // back and the request had no body.
+    if (!this.parser.started && this.framing === "none" && !this.retried && this.wasReused) {
+      this.retried = true;
+      this.dial(true);
+      return;
+    }
+    this.fail(502, "upstream-error");
+  }
+
+  onTimeout(): void {
+    this.fail(504, "upstream-timeout");
+  }
+
+  onDrain(): void {
+    this.req.resume();
+  }
+
+  // ResponseSink
+
+  onHead(head: ResponseHead): void {
+    if (head.status === 101) {
+      this.fail(502, "upstream-error"); // switching protocols without being asked
+      return;
+    }
+    try {
+      if (head.reason) this.res.writeHead(head.status, head.reason, head.headers);
+      else this.res.writeHead(head.status, head.headers);
+    } catch {
+      this.fail(502, "upstream-error"); // a header value Node refuses to send
+    }
+  }
+
+  onBody(chunk: Buffer, last: boolean): void {
+    if (this.finished) return;
+    if (last) {
+      if (chunk.length > 0) this.res.end(chunk);
+      else this.res.end();
+      return;
+    }
+    if (chunk.length > 0 && !this.res.write(chunk)) {
+      this.conn?.socket.pause();
+      this.res.once("drain", this.onResDrain);
+    }
+  }
+
+  onComplete(reusable: boolean): void {
+    this.responseDone = true;
+    this.reusable = reusable;
+    if (!this.bodySent) {
+      // The upstream answered before reading the whole request body: that connection can't be reused.
+      this.reusable = false;
+      this.req.removeListener("data", this.onReqData);
+      this.req.removeListener("end", this.onReqEnd);
+      this.req.resume();
+    }
+    this.settle();
+  }
+
+  private settle(): void {
+    const conn = this.conn;
+    this.conn = undefined;
+    if (conn) {
+      if (this.reusable) this.host.pool.release(conn);
+      else conn.destroy();
+    }
+    this.finish("proxied");
+  }
+
+  private fail(status: number, outcome: ExchangeOutcome): void {
+    if (this.finished) return;
+    const conn = this.conn;
+    this.conn = undefined;
+    if (conn) {
+      conn.owner = undefined;
+      conn.destroy();
+    }
+    if (!this.res.headersSent) sendPage(this.res, status, undefined, !this.bodySent);
+    else this.res.destroy();
+    this.finish(outcome);
+  }
+
+  private abort(outcome: ExchangeOutcome): void {
+    const conn = this.conn;
+    this.conn = undefined;
+    if (conn) {
+      conn.owner = undefined;
+      conn.destroy();
+    }
+    this.finish(outcome);
+  }
+
+  private finish(outcome: ExchangeOutcome): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.res.removeListener("close", this.onClientClose);
+    this.host.exchangeDone(this.clusterId, outcome);
+  }
+}
