@@ -1,6 +1,6 @@
 /**
  * A cluster of three machines: two servers (the first initialises the cluster, the second joins as a server) and
- * one agent. Host keys are pinned, so a different key is refused before any command runs.
+ * one agent. The first host's key is pinned, so a different key is refused before any command runs there.
  */
 import { defineStack } from "../components/define-stack.ts";
 import { bareMetal } from "../providers/bare-metal.ts";
@@ -10,7 +10,13 @@ export default defineStack({
     name: "acme",
     provider: bareMetal({
       hosts: [
-        { address: "198.51.100.10", role: "server", tlsSans: ["k8s.acme.example"] },
+        {
+          address: "198.51.100.10",
+          role: "server",
+          tlsSans: ["k8s.acme.example"],
+          // As `ssh-keyscan -t ed25519 198.51.100.10` prints it (without the host name); `kip init` fills it in.
+          hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICt6VsLt8Ei5WH1yyOZLAS+fSWaVPi0e7A4P0NgUeaXn",
+        },
         { address: "198.51.100.11", role: "server" },
         { address: "198.51.100.20", role: "agent", user: "deploy", port: 2222 },
       ],

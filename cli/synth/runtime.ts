@@ -34,7 +34,7 @@ export interface RecordedResource {
   readonly provider: string;
   /** URNs of explicit and implicit dependencies, sorted. */
   readonly dependsOn: readonly string[];
-  /** Inputs as sent to the engine; secrets are wrapped (`isSecretValue`), unknowns are `UNKNOWN`. */
+  /** Inputs as sent to the engine; secrets are wrapped (`isSecretValue`), unknowns test `isUnknownValue`. */
   readonly inputs: Record<string, unknown>;
   readonly options: RecordedOptions;
 }
@@ -42,8 +42,14 @@ export interface RecordedResource {
 /** How the SDK wraps a secret value on the wire. */
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-/** How the SDK sends an unknown value (preview). */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** How the SDK sends an unknown value (preview) on the wire. */
+const UNKNOWN_WIRE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Whether a recorded value is unknown (a preview value only the engine could supply). */
+export function isUnknownValue(v: unknown): boolean {
+  if (v === UNKNOWN_WIRE) return true;
+  return typeof v === "object" && v !== null && (v as { __pulumiUnknown?: unknown }).__pulumiUnknown === true;
+}
 
 export interface WrappedSecret {
   readonly [SIG_KEY]: typeof SECRET_SIG;
@@ -72,7 +78,7 @@ export interface MockRuntimeOptions {
   readonly stack: string;
   /** `true` simulates a preview: ids empty, outputs the mock does not return are unknown. */
   readonly preview: boolean;
-  /** Extra output state per resource, merged over the inputs (e.g. a command's stdout). @default none */
+  /** Extra output state per resource, merged over the inputs. @default `defaultState`; nothing in a preview */
   readonly stateFor?: StateFor;
 }
 
@@ -208,7 +214,8 @@ export interface MockRuntime {
  */
 export function startMockRuntime(opts: MockRuntimeOptions): MockRuntime {
   const resources: RecordedResource[] = [];
-  const stateFor = opts.stateFor ?? defaultState;
+  // In a preview the providers have not run: outputs that are not inputs stay unknown unless a test says otherwise.
+  const stateFor = opts.stateFor ?? (opts.preview ? () => ({}) : defaultState);
   const mocks: pulumi.runtime.Mocks = {
     newResource: (args) => ({
       id: opts.preview ? undefined : `${args.name}-id`,
@@ -231,22 +238,48 @@ export function startMockRuntime(opts: MockRuntimeOptions): MockRuntime {
 
 /**
  * Run a Pulumi program the way the Node language host does: inside the root stack resource, the module imported
- * and, when its default export is a function, that function called and awaited. Resolves once every registration
- * has finished (read the outputs with `MockRuntime.stackOutputs`).
+ * and, when its default export is a function, that function called and awaited. Resolves, once every registration
+ * has finished, to what the program returned (Outputs and all; `MockRuntime.stackOutputs` has them as sent).
  */
-export async function runProgram(load: () => Promise<unknown>): Promise<void> {
-  await pulumi.runtime.runInPulumiStack(async () => {
-    const mod = (await load()) as Record<string, unknown>;
-    let exported: unknown = mod;
-    if (Object.getOwnPropertyDescriptor(mod, "default") !== undefined) {
-      if (Object.keys(mod).length !== 1) {
-        throw new Error(
-          "the stack file must have either a default export or named exports, not both (as Pulumi requires)",
-        );
+export async function runProgram(load: () => Promise<unknown>): Promise<unknown> {
+  let result: unknown;
+  let failure: { error: unknown } | undefined;
+  try {
+    await pulumi.runtime.runInPulumiStack(async () => {
+      try {
+        result = await callProgram(load);
+        return result;
+      } catch (error) {
+        // Kept here rather than thrown through the stack resource: the SDK would leave that rejection unobserved in
+        // promises of its own, which ends a Node process that has no language host to catch it.
+        failure = { error };
+        return {};
       }
-      exported = mod["default"];
+    });
+  } catch (error) {
+    failure ??= { error };
+  }
+  // Let registrations already sent finish against this monitor, also after a failure, so none of them lands in the
+  // next runtime a test installs.
+  try {
+    await pulumi.runtime.disconnect();
+  } catch (error) {
+    failure ??= { error };
+  }
+  if (failure) throw failure.error;
+  return result;
+}
+
+async function callProgram(load: () => Promise<unknown>): Promise<unknown> {
+  const mod = (await load()) as Record<string, unknown>;
+  let exported: unknown = mod;
+  if (Object.getOwnPropertyDescriptor(mod, "default") !== undefined) {
+    if (Object.keys(mod).length !== 1) {
+      throw new Error(
+        "the stack file must have either a default export or named exports, not both (as Pulumi requires)",
+      );
     }
-    return exported instanceof Function ? await exported() : exported;
-  });
-  await pulumi.runtime.disconnect();
+    exported = mod["default"];
+  }
+  return exported instanceof Function ? await exported() : exported;
 }

@@ -2,7 +2,7 @@
  * Turning recorded values into output that is safe to write and the same on every run: secrets become the visible
  * placeholder `<secret>`, unknowns `<unknown>`, and JSON keys are sorted.
  */
-import { isSecretValue, UNKNOWN } from "./runtime.ts";
+import { isSecretValue, isUnknownValue } from "./runtime.ts";
 
 export const SECRET_PLACEHOLDER = "<secret>";
 export const UNKNOWN_PLACEHOLDER = "<unknown>";
@@ -19,7 +19,7 @@ export function scrub(v: unknown): unknown {
     }
     return SECRET_PLACEHOLDER;
   }
-  if (v === UNKNOWN) return UNKNOWN_PLACEHOLDER;
+  if (isUnknownValue(v)) return UNKNOWN_PLACEHOLDER;
   if (Array.isArray(v)) return v.map(scrub);
   if (typeof v === "object" && v !== null) {
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, scrub(x)]));
