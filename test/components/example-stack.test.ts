@@ -10,9 +10,9 @@ import {
   type Evaluated,
   evaluateStackFile,
   isSecretValue,
+  outputValue,
   type RecordedResource,
   TEST_SSH_KEY,
-  valueOf,
 } from "../support/pulumi-mocks.ts";
 
 const CMD = "command:remote:Command";
@@ -121,7 +121,7 @@ describe("stacks/skipper.ts under mocks", () => {
     assert.deepEqual(read.options.additionalSecretOutputs?.includes("stdout"), true);
     assert.equal(read.inputs["logging"], "none");
     assert.ok(await pulumi.isSecret(stack.result.kubeconfig));
-    const kubeconfig = await valueOf(stack.result.kubeconfig);
+    const kubeconfig = await outputValue(stack.result.kubeconfig);
     assert.match(kubeconfig, /server: https:\/\/203\.0\.113\.10:6443/);
     assert.match(kubeconfig, /current-context: skipper-203-0-113-10/);
   });

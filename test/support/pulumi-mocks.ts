@@ -96,7 +96,7 @@ export async function evaluateProgram<T>(program: () => T, opts: MockOptions = {
 }
 
 /** The value of an Output (resolves only when known). */
-export function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
+export function outputValue<T>(o: pulumi.Output<T>): Promise<T> {
   return new Promise((ok) => o.apply((v) => (ok(v), v)));
 }
 
@@ -104,3 +104,6 @@ export function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
 export function isKnown(o: pulumi.Output<unknown>): Promise<boolean> {
   return (o as unknown as { isKnown: Promise<boolean> }).isKnown;
 }
+
+/** The name earlier tests import `outputValue` by. */
+export { outputValue as valueOf };
