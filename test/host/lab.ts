@@ -11,7 +11,7 @@
  * the lab throws with the fix, so the tests fail loudly instead of skipping.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -95,6 +95,7 @@ export class Lab {
 
   constructor() {
     assertLabPrerequisites();
+    sweepStaleLabs();
     this.id = String(process.pid);
     this.octet = this.freeOctet();
     this.dir = `/tmp/skipper-lab-${this.id}`;
@@ -238,9 +239,10 @@ export class Lab {
     const rec = this.hosts.find((h) => h.index === host.index);
     if (rec?.boot && rec.boot.exitCode === null && rec.boot.signalCode === null) {
       const exited = new Promise((resolve) => rec.boot!.once("exit", resolve));
-      rec.boot.kill("SIGTERM");
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-      if (rec.boot.exitCode === null && rec.boot.signalCode === null) rec.boot.kill("SIGKILL");
+      // unshare --fork ignores SIGTERM while it waits; SIGKILL ends it, --kill-child then kills sshd (PID 1 of the
+      // host's PID namespace), and the kernel ends every other process of that namespace.
+      rec.boot.kill("SIGKILL");
+      await exited;
     }
   }
 
@@ -256,6 +258,35 @@ export class Lab {
     }
     tryRun("ip", ["link", "del", this.dummy]);
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Remove what a lab of a test process that no longer exists left behind (mounts, namespaces, links, folders). */
+function sweepStaleLabs(): void {
+  const mounts = readFileSync("/proc/self/mounts", "utf8");
+  for (const m of mounts.matchAll(/ (\/tmp\/skipper-lab-(\d+)\/host\d+\/merged) /g)) {
+    if (!alive(Number(m[2]))) tryRun("umount", ["-l", m[1]!]);
+  }
+  for (const m of run("ip", ["netns", "list"]).matchAll(/^(skh-(\d+)-\d+)/gm)) {
+    if (!alive(Number(m[2]))) tryRun("ip", ["netns", "del", m[1]!]);
+  }
+  for (const m of run("ip", ["-o", "link"]).matchAll(/^\d+: (sk[mv](\d+)[xp\d]*)[@:]/gm)) {
+    if (!alive(Number(m[2]))) tryRun("ip", ["link", "del", m[1]!]);
+  }
+  for (const name of readdirSync("/tmp")) {
+    const m = /^skipper-lab-(\d+)$/.exec(name);
+    if (m && !alive(Number(m[1])) && !readFileSync("/proc/self/mounts", "utf8").includes(`/tmp/${name}/`)) {
+      rmSync(`/tmp/${name}`, { recursive: true, force: true });
+    }
   }
 }
 

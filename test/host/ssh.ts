@@ -192,3 +192,8 @@ export function timingTable(label: string, results: readonly StepResult[]): stri
   const total = results.reduce((s, r) => s + r.dialMs + r.runMs, 0);
   return `${label}\n${rows.join("\n")}\n  total ${total} ms over ${results.length} SSH connection(s)`;
 }
+
+/** Print a multi-line text as test diagnostics, one line each (the reporters escape newlines). */
+export function diagnose(t: { diagnostic(message: string): void }, text: string): void {
+  for (const line of text.split("\n")) t.diagnostic(line);
+}
