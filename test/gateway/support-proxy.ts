@@ -25,7 +25,7 @@ export interface HarnessOptions {
   readonly allowPrivate?: boolean;
 }
 
-export async function startGateway(options: HarnessOptions = {}): Promise<Harness> {
+export async function startProxyHarness(options: HarnessOptions = {}): Promise<Harness> {
   const clusters = new Map<string, { ip: string; port: number }>();
   const plane = createDataPlane({
     baseDomain: BASE,
