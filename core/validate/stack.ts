@@ -147,7 +147,8 @@ function checkDerivedNames(apps: readonly App[], services: readonly Service[], p
       const key = `${namespace}/${n}`;
       const first = owners.get(key);
       if (first === undefined) owners.set(key, who);
-      else if (first !== who) {
+      else if (first !== who && !p.errors.some((e) => e.field === who)) {
+        // (An app/service pair sharing a name was already reported as a Service name collision.)
         p.add(who, `renders ${n} in namespace ${namespace}, which ${first} renders too; rename one of them`);
       }
     }
