@@ -290,7 +290,8 @@ function sweepStaleLabs(): void {
   }
 }
 
-async function waitForPort(host: string, port: number, ms: number, log: () => string): Promise<void> {
+/** Resolve once something accepts TCP connections on host:port; throw after `ms`. */
+export async function waitForPort(host: string, port: number, ms: number, log: () => string = () => ""): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
@@ -303,7 +304,7 @@ async function waitForPort(host: string, port: number, ms: number, log: () => st
     });
     if (ok) return;
     if (Date.now() > deadline)
-      throw new Error(`sshd on ${host}:${port} did not start within ${ms} ms; its log:\n${log()}`);
+      throw new Error(`nothing listens on ${host}:${port} after ${ms} ms${log() ? `; log:\n${log()}` : ""}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

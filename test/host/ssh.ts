@@ -53,7 +53,8 @@ export interface Traffic {
   commands: number;
 }
 
-const RETRYABLE = /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|ECONNRESET|Timed out while waiting for handshake/;
+const RETRYABLE =
+  /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|ECONNRESET|Timed out while waiting for handshake|Connection lost before handshake/;
 
 function dialOnce(conn: Connection): Promise<Client> {
   const client = new Client();
@@ -77,7 +78,11 @@ function dialOnce(conn: Connection): Promise<Client> {
   }
   return new Promise((resolve, reject) => {
     client.once("ready", () => resolve(client));
-    client.once("error", (err: Error & { level?: string }) => {
+    // `on`, not `once`: ssh2 may emit a second error (e.g. "Connection lost") after a timeout; only the first counts.
+    let settled = false;
+    client.on("error", (err: Error & { level?: string }) => {
+      if (settled) return;
+      settled = true;
       client.end();
       if (mismatch !== undefined) {
         reject(
