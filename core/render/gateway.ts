@@ -25,6 +25,8 @@ import {
   selectorLabels,
 } from "../labels.ts";
 import type { Resources } from "../model.ts";
+import { ACME_PRODUCTION, ACME_STAGING, CERT_MANAGER_NAMESPACE } from "./addons.ts";
+import { INGRESS_CLASS } from "./app.ts";
 import {
   type CodeBundle,
   codeAnnotations,
@@ -118,9 +120,6 @@ export const CLOUDFLARE_TOKEN_KEY = "api-token";
 export const GATEWAY_DATA_DIR = "/data";
 export const GATEWAY_DATA_FILE = `${GATEWAY_DATA_DIR}/registry`;
 
-const LETSENCRYPT = "https://acme-v02.api.letsencrypt.org/directory";
-const LETSENCRYPT_STAGING = "https://acme-staging-v02.api.letsencrypt.org/directory";
-
 /** Fill defaults and derive names. Throws when the base domain is not a domain name. */
 export function gatewayConfig(input: GatewayInput): GatewayConfig {
   const baseDomain = input.baseDomain.toLowerCase().replace(/\.$/, "");
@@ -146,8 +145,8 @@ export function gatewayConfig(input: GatewayInput): GatewayConfig {
     resources: input.resources ?? { cpu: "100m", memory: "128Mi", cpuLimit: "1", memoryLimit: "384Mi" },
     ...(input.acmeEmail ? { acmeEmail: input.acmeEmail } : {}),
     acmeStaging: input.acmeStaging ?? false,
-    certManagerNamespace: input.certManagerNamespace ?? "cert-manager",
-    ingressClassName: input.ingressClassName ?? "traefik",
+    certManagerNamespace: input.certManagerNamespace ?? CERT_MANAGER_NAMESPACE,
+    ingressClassName: input.ingressClassName ?? INGRESS_CLASS,
     names: {
       app,
       serviceAccount: "gateway",
@@ -189,8 +188,14 @@ function selector(cfg: GatewayConfig): Record<string, string> {
   return { ...selectorLabels(cfg.names.app) };
 }
 
-function meta(cfg: GatewayConfig, name: string, namespace: string | undefined = cfg.namespace) {
-  return { name, ...(namespace ? { namespace } : {}), labels: labels(cfg) };
+/** Metadata of a namespaced object (the gateway's namespace unless another is named). */
+function meta(cfg: GatewayConfig, name: string, namespace: string = cfg.namespace) {
+  return { name, namespace, labels: labels(cfg) };
+}
+
+/** Metadata of a cluster-scoped object. */
+function clusterMeta(cfg: GatewayConfig, name: string) {
+  return { name, labels: labels(cfg) };
 }
 
 /** Every non-secret object of the gateway, in apply order (namespace first). */
@@ -367,10 +372,10 @@ function gatewayClusterIssuer(cfg: GatewayConfig): K8sObject {
   return {
     apiVersion: "cert-manager.io/v1",
     kind: "ClusterIssuer",
-    metadata: meta(cfg, cfg.names.clusterIssuer, undefined),
+    metadata: clusterMeta(cfg, cfg.names.clusterIssuer),
     spec: {
       acme: {
-        server: cfg.acmeStaging ? LETSENCRYPT_STAGING : LETSENCRYPT,
+        server: cfg.acmeStaging ? ACME_STAGING : ACME_PRODUCTION,
         ...(cfg.acmeEmail ? { email: cfg.acmeEmail } : {}),
         privateKeySecretRef: { name: cfg.names.acmeAccountSecret },
         solvers: [
@@ -410,6 +415,13 @@ function gatewayRedirectMiddleware(cfg: GatewayConfig): K8sObject {
   };
 }
 
+/**
+ * The gateway's routes are catch-alls: the lowest priority, so that when the gateway shares its cluster with apps, an
+ * app's own exact-host route (which the gateway proxies to on port 80) wins over the wildcard instead of being sent
+ * back to the gateway (or redirected in a loop). Traefik otherwise ranks routers by rule length.
+ */
+const CATCH_ALL_PRIORITY = "1";
+
 function ingressRules(cfg: GatewayConfig) {
   const backend = { service: { name: cfg.names.service, port: { name: "http" } } };
   return gatewayHosts(cfg).map((host) => ({
@@ -428,6 +440,7 @@ function gatewayHttpsIngress(cfg: GatewayConfig): K8sObject {
       annotations: {
         "traefik.ingress.kubernetes.io/router.entrypoints": "websecure",
         "traefik.ingress.kubernetes.io/router.tls": "true",
+        "traefik.ingress.kubernetes.io/router.priority": CATCH_ALL_PRIORITY,
       },
     },
     spec: {
@@ -447,6 +460,7 @@ function gatewayHttpIngress(cfg: GatewayConfig): K8sObject {
       ...meta(cfg, cfg.names.httpIngress),
       annotations: {
         "traefik.ingress.kubernetes.io/router.entrypoints": "web",
+        "traefik.ingress.kubernetes.io/router.priority": CATCH_ALL_PRIORITY,
         "traefik.ingress.kubernetes.io/router.middlewares": `${cfg.namespace}-${cfg.names.redirectMiddleware}@kubernetescrd`,
       },
     },

@@ -117,7 +117,7 @@ describe("code bundle", () => {
   it("fits a ConfigMap and is mounted and run from it", () => {
     const bundle = bundleEntry({ entry: FIXTURE });
     assert.ok(bundle.bytes < CONFIGMAP_MAX_BYTES, `fixture bundle is ${bundle.bytes} bytes`);
-    const cm = codeConfigMap(bundle, { name: "code", namespace: "ns" }) as { data: Record<string, string> };
+    const cm = codeConfigMap(bundle, { name: "code", namespace: "ns" }) as unknown as { data: Record<string, string> };
     assert.equal(cm.data[bundle.fileName], bundle.code);
     assert.deepEqual(codeCommand(bundle), ["node", `${CODE_MOUNT_PATH}/bundle-entry.mjs`]);
   });

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { K8sObject } from "../../core/k8s.ts";
+import { renderAddons } from "../../core/render/addons.ts";
 import { CODE_HASH_ANNOTATION, type CodeBundle, NODE_RUNTIME_IMAGE } from "../../core/render/code-bundle.ts";
 import {
   ADMIN_TOKEN_KEY,
@@ -22,6 +23,12 @@ import {
   heartbeatSecret,
   renderHeartbeat,
 } from "../../core/render/heartbeat.ts";
+import { validateStack } from "../../core/validate/stack.ts";
+import { EXAMPLE_SPEC } from "../support/example-stack.ts";
+import { validateObjects } from "../support/k8s-validate.ts";
+
+/** The cluster add-ons the gateway relies on (cert-manager's chart creates its namespace and CRDs). */
+const ADDONS = renderAddons(validateStack(EXAMPLE_SPEC));
 
 const BUNDLE: CodeBundle = {
   entry: "gateway/main.ts",
@@ -164,6 +171,25 @@ describe("gateway objects", () => {
 
   it("has every reference resolved (services, volumes, secrets, certificate, issuer, middleware)", () => {
     assert.deepEqual(gatewayReferenceProblems(objs), []);
+  });
+
+  it("passes the schema and cross-object validation, alone and beside the cluster add-ons", () => {
+    assert.deepEqual(validateObjects([...ADDONS, ...objs]), []);
+    const hb = heartbeatConfig({ baseDomain: "skipper.run", clusterId: "203-0-113-10" });
+    const registration = [...renderHeartbeat(hb), heartbeatSecret(hb, { token: "t", authorization: "a" })];
+    assert.deepEqual(validateObjects([...ADDONS, ...objs, ...registration]), []);
+    // and the validator does look at them: a pod without its ConfigMap is caught
+    const broken = objs.filter((o) => o.kind !== "ConfigMap");
+    assert.match(validateObjects([...ADDONS, ...broken]).join("\n"), /gateway-code/);
+  });
+
+  it("routes the wildcard at the lowest priority, so an app's exact host on the same cluster wins", () => {
+    for (const name of ["gateway", "gateway-http"]) {
+      assert.equal(
+        find(objs, "Ingress", name).metadata.annotations["traefik.ingress.kubernetes.io/router.priority"],
+        "1",
+      );
+    }
   });
 
   it("the reference check itself catches a broken reference", () => {

@@ -350,7 +350,17 @@ function ingressProblems(ing: K8sObject, idx: Index): string[] {
     for (const h of Array.isArray(t["hosts"]) ? t["hosts"] : []) {
       if (!hosts.has(h)) out.push(`${where}: TLS host ${h} has no rule`);
     }
-    if (secretName && !idx.get("Secret", ns, secretName) && issuer === undefined && nsIssuer === undefined) {
+    // A cert-manager Certificate in the namespace that writes this secret issues it too.
+    const certified = [...idx.byKey.values()].some(
+      (c) => c.kind === "Certificate" && c.metadata?.namespace === ns && rec(c["spec"])["secretName"] === secretName,
+    );
+    if (
+      secretName &&
+      !idx.get("Secret", ns, secretName) &&
+      issuer === undefined &&
+      nsIssuer === undefined &&
+      !certified
+    ) {
       out.push(`${where}: TLS secret '${secretName}' is neither rendered nor issued by cert-manager`);
     }
   }
