@@ -84,7 +84,8 @@ for (const stackFile of ["stacks/skipper.ts", "stacks/multi-host.ts"]) {
     });
 
     it("never writes or prints a secret, and shows where secrets go", () => {
-      for (const [path, text] of [...tree, ["stdout", runA.stdout], ["stderr", runA.stderr]]) {
+      const outputs: [string, string][] = [...tree, ["stdout", runA.stdout], ["stderr", runA.stderr]];
+      for (const [path, text] of outputs) {
         for (const s of SECRETS) assert.ok(!text.includes(s), `${path} contains a secret (${s.slice(0, 12)}…)`);
       }
       const all = [...tree.values()].join("\n");
