@@ -81,7 +81,7 @@ for port in ${portList}; do
   if ! command -v ss >/dev/null 2>&1; then problem "ss not found, cannot check ports. Fix: apt-get install -y iproute2"; break; fi
   holders=$(ss -Hltnp "sport = :$port" 2>/dev/null || true)
   if [ -z "$holders" ]; then echo "skipper: ok port $port free"
-  elif ! echo "$holders" | grep -vq 'users:(("k3s'; then echo "skipper: ok port $port held by k3s"
+  elif ! echo "$holders" | grep -Evq 'users:\(\("(k3s|traefik)'; then echo "skipper: ok port $port held by k3s"
   else
     who=$(echo "$holders" | grep -o 'users:((.*))' | head -n1 || true)
     problem "port $port is already in use\${who:+ by $who}; k3s needs it. Fix: stop the service listening on $port (see: ss -ltnp 'sport = :$port')"

@@ -4,7 +4,7 @@
  * The k3s installer and binary are the stand-in served by the lab mirror (the only test double; see standin/).
  */
 import assert from "node:assert/strict";
-import { statSync } from "node:fs";
+import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
@@ -143,6 +143,12 @@ describe("host bootstrap over SSH (fresh, re-run, upgrade)", () => {
     );
     const install = results.find((r) => r.step === "install")!;
     assert.match(install.stdout, new RegExp(`skipper: unchanged k3s ${VERSION.replace("+", "\\+")}`));
+    const preflight = results.find((r) => r.step === "preflight")!;
+    assert.match(
+      preflight.stdout,
+      /skipper: ok port 6443 held by k3s/,
+      "its own k3s on 6443 does not fail the preflight",
+    );
     assert.deepEqual(mtimes(), before);
     assert.equal(host.read("var/log/skipper-standin/installer.log"), installs, "the installer did not run again");
     assert.equal(fx.mirror.requests.length, requests, "nothing was downloaded");
@@ -218,5 +224,35 @@ describe("host bootstrap over SSH (fresh, re-run, upgrade)", () => {
     } finally {
       fx.mirror.corruptChecksums = false;
     }
+  });
+
+  it("a node that never becomes Ready: the wait is bounded, says what to look at, and a later run resumes", async (t) => {
+    const slow = await fx.lab.addHost();
+    mkdirSync(join(slow.root, "etc/skipper-standin"), { recursive: true });
+    writeFileSync(join(slow.root, "etc/skipper-standin/ready-after"), "never\n");
+    const c = fx.cluster([{ address: slow.address }]);
+    const plan = planHostSteps(c, c.hosts[0]!, { readySeconds: 3 });
+    const conn2 = fx.connection(slow);
+    const t0 = Date.now();
+    const err = await runSteps(conn2, plan, fx.token).then(
+      () => assert.fail("the install should time out waiting for Ready"),
+      (e: unknown) => e as StepFailed,
+    );
+    t.diagnostic(`gave up waiting for Ready after ${Date.now() - t0} ms (bound 3 s)`);
+    assert.equal(err.result.step, "install");
+    assert.match(
+      err.result.stderr,
+      new RegExp(
+        `node ${c.hosts[0]!.nodeName} is not Ready after 3 s \\(status: False\\)\\. Fix: look at 'journalctl -u k3s -n 200' on ${slow.address.replaceAll(".", "\\.")}`,
+      ),
+    );
+    writeFileSync(join(slow.root, "etc/skipper-standin/ready-after"), "0\n");
+    const resumed = await runSteps(conn2, plan, fx.token);
+    assert.deepEqual(
+      resumed.flatMap((r) => r.changes),
+      [],
+      "k3s was already installed: the re-run only waits and reads",
+    );
+    assert.match(resumed.find((r) => r.step === "wait-ready")!.stdout, /skipper: ok node .* ready/);
   });
 });

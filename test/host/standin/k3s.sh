@@ -8,6 +8,8 @@
 #                                        file into /var/lib/rancher/k3s/server/token (K10<ca hash>::server:<token>),
 #                                        writes /etc/rancher/k3s/k3s.yaml (server https://127.0.0.1:6443, made-up
 #                                        certificates kept across restarts), or for an agent records the server it joins
+#                                        and, for a server, keeps port 6443 open with a process named k3s-server,
+#                                        as the real server does (so a re-run's preflight meets its own k3s)
 #   k3s kubectl get node NAME -o jsonpath={…Ready…}   "True" once started (after /etc/skipper-standin/ready-after
 #                                        seconds, default 1; "never" keeps it NotReady)
 #   k3s kubectl get nodes                a table like kubectl's
@@ -66,11 +68,26 @@ users:
 KUBECONFIG
     chmod "$(conf write-kubeconfig-mode || echo 0600)" /etc/rancher/k3s/k3s.yaml 2>/dev/null || chmod 0600 /etc/rancher/k3s/k3s.yaml
   fi
+  [ "$role" = server ] && listen
   echo "$role" >"$STATE/role"
   echo "$node" >"$STATE/node"
   echo "$VERSION" >"$STATE/version"
   date +%s >"$STATE/started"
   echo "$(date +%s) start role=$role version=$VERSION node=$node" >>/var/log/skipper-standin/k3s.log
+}
+
+# Hold 6443 like the real API server, under the process name ss shows for it (k3s-server), replacing an earlier one.
+listen() {
+  local pidfile=$STATE/listener.pid
+  if [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null; then
+    for _ in $(seq 50); do kill -0 "$(cat "$pidfile")" 2>/dev/null || break; sleep 0.1; done
+  fi
+  cp -f /usr/bin/perl "$STATE/k3s-server"
+  # shellcheck disable=SC2016
+  setsid "$STATE/k3s-server" -MIO::Socket::INET -e \
+    '$s = IO::Socket::INET->new(LocalPort => 6443, Listen => 16, ReuseAddr => 1) or die "6443: $!"; while ($c = $s->accept) { close $c }' \
+    </dev/null >/dev/null 2>&1 &
+  echo $! >"$pidfile"
 }
 
 ready() {
