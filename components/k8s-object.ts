@@ -24,6 +24,7 @@ const CLASSES: Readonly<Record<string, K8sResourceClass>> = {
   "v1/PersistentVolumeClaim": k8s.core.v1.PersistentVolumeClaim,
   "apps/v1/Deployment": k8s.apps.v1.Deployment,
   "apps/v1/StatefulSet": k8s.apps.v1.StatefulSet,
+  "batch/v1/CronJob": k8s.batch.v1.CronJob,
   "networking.k8s.io/v1/Ingress": k8s.networking.v1.Ingress,
   "networking.k8s.io/v1/NetworkPolicy": k8s.networking.v1.NetworkPolicy,
   "policy/v1/PodDisruptionBudget": k8s.policy.v1.PodDisruptionBudget,
