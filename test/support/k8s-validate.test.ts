@@ -265,6 +265,23 @@ describe("validateObjects", () => {
       /HelmChart kube-system\/cert-manager: spec.chart is required/,
     ],
     [
+      "two Ingresses routing one host and path on the same entry point",
+      (o) => {
+        const copy = structuredClone(find(o, "Ingress", "web-domains"));
+        copy["metadata"].name = "shop-copy";
+        return [...o, copy];
+      },
+      /Ingress main\/shop-copy: routes shop.example.com \/ on an entry point that Ingress main\/web-domains already routes/,
+    ],
+    [
+      "an Ingress host that is not a DNS name",
+      (o) => {
+        find(o, "Ingress", "web")["spec"].rules[0].host = "web_app.example.com";
+        return undefined;
+      },
+      /rule host 'web_app.example.com' is not a valid DNS name/,
+    ],
+    [
       "a cluster-scoped object with a namespace",
       (o) => {
         find(o, "ClusterIssuer", "skipper-letsencrypt")["metadata"].namespace = "main";

@@ -6,7 +6,7 @@
  *     kinds), plus fields the schemas do not know (see `k8s-strict-fields.ts`); an unknown kind is a problem;
  * (b) the cross-object mistakes that break a cluster while every object is valid on its own: selectors that miss
  *     their templates, Services that select nothing or target a port no container has, Ingress backends and TLS
- *     secrets that do not exist, StatefulSets without a headless governing Service, secret/config references to
+ *     secrets that do not exist, two Ingresses claiming one host and path, StatefulSets without a headless governing Service, secret/config references to
  *     missing objects or keys, namespaces never created, duplicates, names Kubernetes refuses.
  *
  * `validateObjects` returns the problems as sentences (`Deployment main/web: …`); an empty list means all is well.
@@ -266,6 +266,40 @@ function crossProblems(objects: readonly K8sObject[], idx: Index): string[] {
     if (o.kind === "Ingress") out.push(...ingressProblems(o, idx));
   }
   for (const pod of idx.pods) out.push(...referenceProblems(pod, idx));
+  out.push(...routeConflicts(objects));
+  return out;
+}
+
+const ENTRYPOINTS = "traefik.ingress.kubernetes.io/router.entrypoints";
+
+/**
+ * Two Ingresses routing the same host and path on a shared Traefik entry point fight over it (Traefik picks one
+ * silently). Ingresses without the entry point annotation listen on every entry point.
+ */
+function routeConflicts(objects: readonly K8sObject[]): string[] {
+  const out: string[] = [];
+  const seen = new Map<string, { who: string; entrypoints: Set<string> | "all" }>();
+  for (const ing of objects.filter((o) => o.kind === "Ingress")) {
+    const annotation = ing.metadata.annotations?.[ENTRYPOINTS];
+    const entrypoints = annotation ? new Set(annotation.split(",").map((e) => e.trim())) : ("all" as const);
+    for (const r of list(rec(ing["spec"])["rules"])) {
+      const host = str(r["host"]) ?? "*";
+      if (host !== "*" && !/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/.test(host)) {
+        out.push(`${describe(ing)}: rule host '${host}' is not a valid DNS name`);
+      }
+      for (const p of list(rec(r["http"])["paths"])) {
+        const k = `${host} ${String(p["path"] ?? "/")}`;
+        const first = seen.get(k);
+        const overlap =
+          first !== undefined &&
+          (first.entrypoints === "all" ||
+            entrypoints === "all" ||
+            [...entrypoints].some((e) => (first.entrypoints as Set<string>).has(e)));
+        if (overlap) out.push(`${describe(ing)}: routes ${k} on an entry point that ${first.who} already routes`);
+        else if (first === undefined) seen.set(k, { who: describe(ing), entrypoints });
+      }
+    }
+  }
   return out;
 }
 
