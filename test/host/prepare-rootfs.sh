@@ -50,9 +50,10 @@ trap 'rm -rf "$work"' EXIT
 
 echo "prepare-rootfs: debootstrap $SUITE from $MIRROR into $ROOTFS (takes a few minutes once)"
 start=$(date +%s)
-debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$work" "$MIRROR" >"$parent/debootstrap.log" 2>&1 || {
-  echo "prepare-rootfs: debootstrap failed; last lines of $parent/debootstrap.log:" >&2
-  tail -n 20 "$parent/debootstrap.log" >&2
+log="$ROOTFS.debootstrap.log"
+debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$work" "$MIRROR" >"$log" 2>&1 || {
+  echo "prepare-rootfs: debootstrap failed; last lines of $log:" >&2
+  tail -n 20 "$log" >&2
   exit 1
 }
 # Every test host gets its own host keys; none are baked into the shared image.
