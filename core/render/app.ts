@@ -16,7 +16,7 @@
  *
  * Rollouts: RollingUpdate with maxUnavailable 0 and maxSurge 1, so an old pod is only removed once a new one is
  * Ready; a new version that never passes readiness leaves the old one serving and the rollout is reported failed
- * after `progressDeadlineSeconds`.
+ * after `progressDeadlineSeconds`. Readiness is the health path when given, else a TCP check of the app's port.
  */
 import type { IDeploymentSpec } from "kubernetes-models/apps/v1/DeploymentSpec";
 import type { IIngressRule } from "kubernetes-models/networking.k8s.io/v1/IngressRule";
@@ -95,9 +95,17 @@ function meta(app: App, name: string, annotations?: Record<string, string>): K8s
   };
 }
 
-/** Plain env, secret env (from `<app>-env`) and binding env, sorted by name. */
+/**
+ * Plain env, secret env (from `<app>-env`) and binding env, sorted by name. An app with a port also gets `PORT`
+ * (as on Heroku) unless it sets `PORT` itself.
+ */
 export function appEnv(app: App, stack: Stack): EnvVar[] {
+  const port =
+    app.port !== undefined && !Object.hasOwn(app.env, "PORT") && !app.secretEnv.includes("PORT")
+      ? [literalEnv("PORT", String(app.port))]
+      : [];
   return byName([
+    ...port,
     ...Object.entries(app.env).map(([name, value]) => literalEnv(name, value)),
     ...app.secretEnv.map((name) => secretEnv(name, appSecretName(app.name), name)),
     ...bindingEnv(app, stack),
@@ -106,7 +114,14 @@ export function appEnv(app: App, stack: Stack): EnvVar[] {
 
 function probes(app: App): Pick<IContainer, "readinessProbe" | "livenessProbe"> {
   const h = app.health;
-  if (h === undefined) return {};
+  if (h === undefined) {
+    // No health path: a pod is ready once it accepts connections on its port (as Heroku waits for the web process
+    // to bind $PORT), so a new version that never listens does not replace the old one. Nothing restarts it.
+    if (app.port === undefined) return {};
+    return {
+      readinessProbe: { tcpSocket: { port: HTTP_PORT_NAME }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+    };
+  }
   const httpGet = () => ({ path: h.path, port: h.port === app.port ? HTTP_PORT_NAME : h.port });
   const readinessProbe: IProbe = {
     httpGet: httpGet(),

@@ -10,7 +10,7 @@
  * - The first bound service of each engine group (in `bind` order) also gets the well-known names: `DATABASE_URL` and
  *   `DB_*` for postgres or mysql (one group, so an app never sees two `DATABASE_URL`s), `REDIS_URL` and `REDIS_*` for
  *   redis, `MONGODB_URL` and `MONGO_*` for mongodb. A second postgres is reachable through its own prefix only.
- * - Precedence when names meet: the app's own `env`/`secretEnv` win (a user may override), then the service-named
+ * - Precedence when names meet: the app's own `env`/`secretEnv` (and `PORT`) win (a user may override), then the service-named
  *   variables, then the well-known ones. A service named `db` therefore gives exactly `DB_*` to the app.
  */
 import { type CredentialKey, engineEntry } from "../catalogue.ts";
@@ -57,7 +57,7 @@ function fieldVars(svc: Service, prefix: string, urlVar: string): EnvVar[] {
 }
 
 export function bindingEnv(app: App, stack: Stack): EnvVar[] {
-  const taken = new Set([...Object.keys(app.env), ...app.secretEnv]);
+  const taken = new Set([...Object.keys(app.env), ...app.secretEnv, ...(app.port !== undefined ? ["PORT"] : [])]);
   const named: EnvVar[] = [];
   const aliases: EnvVar[] = [];
   const groups = new Set<string>();

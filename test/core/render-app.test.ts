@@ -99,7 +99,11 @@ describe("renderApp: the web app (port, health, bindings, secret env, gateway ho
       secretKeyRef: { name: "db-credentials", key: "URL" },
     });
     const literal = env.filter((e) => "value" in e).map((e) => e.name);
-    assert.deepEqual(literal, ["NODE_ENV"], "nothing but the plain env is a literal");
+    assert.deepEqual(literal, ["NODE_ENV", "PORT"], "nothing but the plain env and PORT is a literal");
+    assert.deepEqual(
+      env.find((e) => e.name === "PORT"),
+      { name: "PORT", value: "3000" },
+    );
     const names = env.map((e) => e.name);
     assert.deepEqual(names, [...names].sort(), "env sorted by name");
     assert.equal(new Set(names).size, names.length, "no env var twice");
@@ -174,6 +178,22 @@ describe("renderApp: other shapes", () => {
     assert.equal(c.ports, undefined);
     assert.equal(c.readinessProbe, undefined);
     assert.deepEqual(c.command, ["node", "worker.js"]);
+  });
+
+  it("an app with a port but no health path is ready once it accepts connections; nothing restarts it", () => {
+    const { health: _, ...a } = app("web");
+    const c = (renderApp(a, stack)[0] as Rec)["spec"].template.spec.containers[0];
+    assert.deepEqual(c.readinessProbe.tcpSocket, { port: "http" });
+    assert.equal(c.livenessProbe, undefined);
+  });
+
+  it("an app's own PORT is kept", () => {
+    const a: App = { ...app("web"), env: { PORT: "8080" } };
+    const env = (renderApp(a, stack)[0] as Rec)["spec"].template.spec.containers[0].env as Rec[];
+    assert.deepEqual(
+      env.filter((e) => e.name === "PORT"),
+      [{ name: "PORT", value: "8080" }],
+    );
   });
 
   it("an app with a port but no route gets no Ingress", () => {
