@@ -30,8 +30,13 @@ import { DnsRecords } from "./dns.ts";
 import { createNamespaceFirst } from "./namespace-first.ts";
 import { type ClusterTarget, inClusterOptions } from "./options.ts";
 
-/** The gateway program's entry, relative to the repository root. */
+/** The gateway program's entry, relative to the repository root (it starts itself when run as the main module). */
 export const GATEWAY_ENTRY = "gateway/main.ts";
+
+/** The gateway bundle, built once per process. */
+export function gatewayBundle(): CodeBundle {
+  return bundleEntry({ entry: GATEWAY_ENTRY, fileName: "gateway.mjs" });
+}
 
 export interface GatewayArgs extends Omit<GatewayInput, "bundle"> {
   /** The cluster to deploy into: its Kubernetes provider, and the install step in-cluster objects are deleted with. */
@@ -86,7 +91,7 @@ export class Gateway extends pulumi.ComponentResource {
   constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
     super("skipper:gateway:Gateway", name, {}, opts);
     const { cluster, publicIp, cloudflareZoneId, cloudflareProvider, deleteDataOnDestroy, ...input } = args;
-    this.bundle = args.bundle ?? bundleEntry({ entry: GATEWAY_ENTRY });
+    this.bundle = args.bundle ?? gatewayBundle();
     if (typeof publicIp === "string" && !isIPv4(publicIp)) {
       throw new Error(
         `Gateway ${name}: publicIp must be the dotted IPv4 address of the gateway host (got "${publicIp}")`,

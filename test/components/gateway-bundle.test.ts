@@ -5,11 +5,13 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { bundleEntry, REPO_ROOT } from "../../components/code-bundle.ts";
+import { gatewayBundle } from "../../components/gateway.ts";
 import {
   assertFitsConfigMap,
   CODE_HASH_ANNOTATION,
@@ -18,6 +20,7 @@ import {
   codeCommand,
   codeConfigMap,
 } from "../../core/render/code-bundle.ts";
+import { gatewayConfig, renderGateway } from "../../core/render/gateway.ts";
 
 const FIXTURE = "test/components/fixtures/bundle-entry.ts";
 const temps: string[] = [];
@@ -57,6 +60,22 @@ function startNode(
     });
   });
   return { child, port };
+}
+
+/** GET with exact headers (fetch does not let a caller set Host). */
+function get(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => {
+        body += c;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
 }
 
 function stop(child: ChildProcess): Promise<void> {
@@ -140,5 +159,65 @@ describe("code bundle", () => {
       () => bundleEntry({ entry: "broken.ts", root: dir, cache: false }),
       /cannot bundle broken\.ts: .*broken\.ts:1:\d+/,
     );
+  });
+
+  it("the real gateway bundle starts from a ConfigMap-style mount with the pod's env and args", async () => {
+    const bundle = gatewayBundle();
+    assert.ok(bundle.bytes < CONFIGMAP_MAX_BYTES - 4096, `gateway bundle is ${bundle.bytes} bytes`);
+    // The kubelet projects a ConfigMap as symlinks: <mount>/<file> -> ..data/<file>, ..data -> ..<timestamp>.
+    const mount = await tempDir();
+    await mkdir(path.join(mount, "..2026_01_01_00_00_00.000000001"));
+    await writeFile(path.join(mount, "..2026_01_01_00_00_00.000000001", bundle.fileName), bundle.code);
+    await symlink("..2026_01_01_00_00_00.000000001", path.join(mount, "..data"));
+    await symlink(path.join("..data", bundle.fileName), path.join(mount, bundle.fileName));
+
+    const cfg = gatewayConfig({ baseDomain: "skipper.test", bundle });
+    const sts = renderGateway(cfg).find((o) => o.kind === "StatefulSet") as unknown as {
+      spec: {
+        template: {
+          spec: { containers: { command: string[]; args: string[]; env: { name: string; value?: string }[] }[] };
+        };
+      };
+    };
+    const container = sts.spec.template.spec.containers[0]!;
+    assert.equal(container.command[1], `${CODE_MOUNT_PATH}/gateway.mjs`);
+    const adminToken = "admin-token-for-the-bundle-test";
+    const env: NodeJS.ProcessEnv = { SKIPPER_GATEWAY_ADMIN_TOKEN: adminToken };
+    for (const e of container.env) if (e.value !== undefined) env[e.name] = e.value;
+    const data = await tempDir();
+    // The pod's args, then what differs on a test machine: loopback, any free port, a temporary registry.
+    const args = [...container.args, "--host", "127.0.0.1", "--port", "0", "--data", path.join(data, "registry")];
+    const child = spawn(process.execPath, [path.join(mount, bundle.fileName), ...args], {
+      env: { PATH: process.env["PATH"], ...env },
+      stdio: "pipe",
+    });
+    const port = new Promise<number>((resolve, reject) => {
+      let out = "";
+      const onData = (chunk: Buffer) => {
+        out += chunk.toString();
+        const m = /ready: http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+        if (m) resolve(Number(m[1]));
+      };
+      child.stdout.on("data", onData);
+      child.stderr.on("data", onData);
+      child.on("exit", (code) => reject(new Error(`gateway exited with ${code}: ${out}`)));
+      setTimeout(() => reject(new Error(`gateway not ready within 10 s: ${out}`)), 10_000).unref();
+    });
+    try {
+      const base = `http://127.0.0.1:${await port}`;
+      // The probe the kubelet sends: GET /healthz with the Host header set to the base domain.
+      const health = await get(`${base}/healthz`, { host: "skipper.test" });
+      assert.equal(health.status, 200);
+      assert.match(health.body, /"ok"/);
+      const metrics = await get(`${base}/metrics`, { host: "skipper.test", authorization: `Bearer ${adminToken}` });
+      assert.equal(metrics.status, 200, "the admin token from the pod's env is the one the gateway accepts");
+      const denied = await get(`${base}/metrics`, { host: "skipper.test" });
+      assert.ok(denied.status === 401 || denied.status === 403, `metrics without the token: ${denied.status}`);
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+      child.kill("SIGTERM");
+      assert.equal(await exited, 0, "stops cleanly on SIGTERM, as on a rollout");
+    } finally {
+      await stop(child);
+    }
   });
 });

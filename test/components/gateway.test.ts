@@ -7,8 +7,7 @@ import { before, describe, it } from "node:test";
 import { remote } from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { bundleEntry } from "../../components/code-bundle.ts";
-import { Gateway } from "../../components/gateway.ts";
+import { Gateway, gatewayBundle } from "../../components/gateway.ts";
 import type { K8sObject } from "../../core/k8s.ts";
 import { renderAddons } from "../../core/render/addons.ts";
 import { CODE_HASH_ANNOTATION } from "../../core/render/code-bundle.ts";
@@ -26,7 +25,8 @@ import {
 
 const CF_TOKEN = "cf-token-7d1e-never-in-plain";
 const ADMIN_MOCK = "mock-password-gateway-admin-token";
-const BUNDLE = bundleEntry({ entry: "test/components/fixtures/bundle-entry.ts" });
+/** The real gateway bundle: the component builds it itself when no bundle is passed (cached per process). */
+const BUNDLE = gatewayBundle();
 
 interface Built {
   url: string;
@@ -48,7 +48,6 @@ before(async () => {
       cluster: { provider, installStep: install },
       publicIp: "203.0.113.5",
       acmeEmail: "ops@example.com",
-      bundle: BUNDLE,
     });
     return { url: gateway.url, adminToken: gateway.adminToken };
   });
@@ -191,7 +190,8 @@ describe("Gateway component", () => {
 
   it("ships the bundle in the ConfigMap and rolls the pods on its hash", () => {
     const cm = ev.inputs(k8sNamed("ConfigMap", "gateway-code")) as { data: Record<string, string> };
-    assert.equal(cm.data[BUNDLE.fileName], BUNDLE.code);
+    assert.equal(BUNDLE.fileName, "gateway.mjs");
+    assert.equal(cm.data["gateway.mjs"], BUNDLE.code, "the ConfigMap carries the bundled gateway");
     const sts = ev.inputs(k8sNamed("StatefulSet", "gateway")) as {
       spec: { template: { metadata: { annotations: Record<string, string> } } };
     };
