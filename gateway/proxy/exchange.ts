@@ -21,6 +21,30 @@ export type ExchangeOutcome = "proxied" | "connect-failed" | "upstream-error" | 
 const CRLF = "\r\n";
 const LAST_CHUNK = "0\r\n\r\n";
 
+/**
+ * The exchange a request/response belongs to. Listeners are shared module-level functions that find their exchange
+ * here, so a request allocates no closures.
+ */
+const kExchange = Symbol("skipper.exchange");
+type Owned = { [kExchange]?: Exchange };
+
+function exchangeOf(emitter: unknown): Exchange | undefined {
+  return (emitter as Owned)[kExchange];
+}
+
+function onResClose(this: ServerResponse): void {
+  exchangeOf(this)?.clientClosed();
+}
+function onResDrain(this: ServerResponse): void {
+  exchangeOf(this)?.clientDrained();
+}
+function onReqData(this: IncomingMessage, chunk: Buffer): void {
+  exchangeOf(this)?.forwardBody(chunk);
+}
+function onReqEnd(this: IncomingMessage): void {
+  exchangeOf(this)?.bodyEnded();
+}
+
 export class Exchange implements ConnOwner, ResponseSink {
   private conn: UpstreamConn | undefined;
   private readonly parser: ResponseParser;
@@ -30,12 +54,6 @@ export class Exchange implements ConnOwner, ResponseSink {
   private finished = false;
   private retried = false;
   private wasReused = false;
-  private readonly onClientClose = () => {
-    if (!this.finished) this.abort("client-aborted");
-  };
-  private readonly onReqData = (chunk: Buffer) => this.forwardBody(chunk);
-  private readonly onReqEnd = () => this.bodyEnded();
-  private readonly onResDrain = () => this.conn?.socket.resume();
 
   constructor(
     private readonly host: ExchangeHost,
@@ -52,26 +70,33 @@ export class Exchange implements ConnOwner, ResponseSink {
   }
 
   start(): void {
-    this.res.on("close", this.onClientClose);
+    (this.res as Owned)[kExchange] = this;
+    this.res.on("close", onResClose);
     this.dial(false);
     if (this.framing !== "none") {
-      this.req.on("data", this.onReqData);
-      this.req.on("end", this.onReqEnd);
+      (this.req as Owned)[kExchange] = this;
+      this.req.on("data", onReqData);
+      this.req.on("end", onReqEnd);
     }
+  }
+
+  clientClosed(): void {
+    if (!this.finished) this.abort("client-aborted");
+  }
+
+  clientDrained(): void {
+    this.conn?.socket.resume();
   }
 
   private dial(fresh: boolean): void {
     this.parser.reset(this, this.req.method === "HEAD");
-    const conn = this.host.pool.acquire(this.ip, this.port, this, fresh, () => {
-      this.conn = undefined;
-      this.fail(502, "connect-failed");
-    });
+    const conn = this.host.pool.acquire(this.ip, this.port, this, fresh);
     this.conn = conn;
     this.wasReused = conn.reused;
     conn.socket.write(this.head, "latin1");
   }
 
-  private forwardBody(chunk: Buffer): void {
+  forwardBody(chunk: Buffer): void {
     const conn = this.conn;
     if (!conn || this.responseDone) return;
     const socket = conn.socket;
@@ -87,7 +112,7 @@ export class Exchange implements ConnOwner, ResponseSink {
     if (!ok) this.req.pause();
   }
 
-  private bodyEnded(): void {
+  bodyEnded(): void {
     if (this.framing === "chunked" && this.conn && !this.responseDone) this.conn.socket.write(LAST_CHUNK, "latin1");
     this.bodySent = true;
     if (this.responseDone) this.settle();
@@ -113,6 +138,11 @@ export class Exchange implements ConnOwner, ResponseSink {
       return;
     }
     this.fail(502, "upstream-error");
+  }
+
+  onConnectFailed(): void {
+    this.conn = undefined;
+    this.fail(502, "connect-failed");
   }
 
   onTimeout(): void {
@@ -147,7 +177,7 @@ export class Exchange implements ConnOwner, ResponseSink {
     }
     if (chunk.length > 0 && !this.res.write(chunk)) {
       this.conn?.socket.pause();
-      this.res.once("drain", this.onResDrain);
+      this.res.once("drain", onResDrain);
     }
   }
 
@@ -157,8 +187,8 @@ export class Exchange implements ConnOwner, ResponseSink {
     if (!this.bodySent) {
       // The upstream answered before reading the whole request body: that connection can't be reused.
       this.reusable = false;
-      this.req.removeListener("data", this.onReqData);
-      this.req.removeListener("end", this.onReqEnd);
+      this.req.removeListener("data", onReqData);
+      this.req.removeListener("end", onReqEnd);
       this.req.resume();
     }
     this.settle();
@@ -200,7 +230,7 @@ export class Exchange implements ConnOwner, ResponseSink {
   private finish(outcome: ExchangeOutcome): void {
     if (this.finished) return;
     this.finished = true;
-    this.res.removeListener("close", this.onClientClose);
+    this.res.removeListener("close", onResClose);
     this.host.exchangeDone(this.clusterId, outcome);
   }
 }

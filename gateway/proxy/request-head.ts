@@ -66,8 +66,10 @@ export function buildRequestHead(input: RequestHeadInput): RequestHead {
   let listed: Set<string> | undefined;
   let framing: BodyFraming = "none";
   let upgradeValue: string | undefined;
+  const lowers: string[] = new Array(rawHeaders.length >> 1);
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const lower = rawHeaders[i]!.toLowerCase();
+    lowers[i >> 1] = lower;
     if (lower === "connection") {
       listed ??= new Set();
       for (const t of connectionTokens([rawHeaders[i + 1]!])) listed.add(t);
@@ -78,7 +80,7 @@ export function buildRequestHead(input: RequestHeadInput): RequestHead {
   let head = `${input.method} ${input.target} HTTP/1.1\r\n`;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
-    const lower = name.toLowerCase();
+    const lower = lowers[i >> 1]!;
     if (isHopByHop(lower) || lower === "expect") continue;
     if (listed?.has(lower)) continue;
     if (isForwardingClaim(lower)) {

@@ -183,8 +183,9 @@ export class ResponseParser {
   }
 
   private parseHead(text: string): string | undefined {
-    const lines = text.split("\r\n");
-    const m = STATUS_LINE.exec(lines[0]!);
+    let eol = text.indexOf("\r\n");
+    if (eol === -1) eol = text.length;
+    const m = STATUS_LINE.exec(text.slice(0, eol));
     if (!m) return "upstream sent a malformed status line";
     const http11 = m[1] === "1";
     const status = Number(m[2]);
@@ -192,13 +193,16 @@ export class ResponseParser {
     let connection: string[] | undefined;
     let contentLength: string | undefined;
     let transferEncoding: string | undefined;
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i]!;
-      const colon = line.indexOf(":");
-      if (colon <= 0) return "upstream sent a malformed header line";
-      const name = line.slice(0, colon);
+    let start = eol + 2;
+    while (start < text.length) {
+      let end = text.indexOf("\r\n", start);
+      if (end === -1) end = text.length;
+      const colon = text.indexOf(":", start);
+      if (colon <= start || colon > end) return "upstream sent a malformed header line";
+      const name = text.slice(start, colon);
       if (!TOKEN.test(name)) return "upstream sent an invalid header name";
-      const value = line.slice(colon + 1).trim();
+      const value = text.slice(colon + 1, end).trim();
+      start = end + 2;
       if (value.includes("\n") || value.includes("\0")) return "upstream sent an invalid header value";
       const lower = name.toLowerCase();
       if (lower === "connection") {
@@ -217,7 +221,10 @@ export class ResponseParser {
       this.state = State.Head; // interim response (100 Continue, 103 Early Hints): wait for the real one
       return undefined;
     }
-    const tokens = connection ? connectionTokens(connection) : undefined;
+    const tokens =
+      connection === undefined || (connection.length === 1 && connection[0]!.toLowerCase() === "keep-alive")
+        ? undefined
+        : connectionTokens(connection);
     const headers: string[] = [];
     for (let i = 0; i < raw.length; i += 2) {
       const lower = raw[i]!.toLowerCase();

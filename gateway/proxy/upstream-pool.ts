@@ -13,6 +13,8 @@ export interface ConnOwner {
   /** No bytes either way for the upstream idle timeout. */
   onTimeout(): void;
   onDrain(): void;
+  /** Connecting failed or timed out (instead of onClosed). */
+  onConnectFailed(error: Error, timedOut: boolean): void;
 }
 
 export interface PoolOptions {
@@ -91,16 +93,10 @@ export class UpstreamPool {
 
   /**
    * Hand `owner` a connection to ip:port: an idle one when available (and `fresh` is false), else a new one. New
-   * connections are usable at once (writes queue until connected); `onConnectError` is called instead of
+   * connections are usable at once (writes queue until connected); `owner.onConnectFailed` is called instead of
    * `owner.onClosed` when connecting fails or times out.
    */
-  acquire(
-    ip: string,
-    port: number,
-    owner: ConnOwner,
-    fresh: boolean,
-    onConnectError: (error: Error, timedOut: boolean) => void,
-  ): UpstreamConn {
+  acquire(ip: string, port: number, owner: ConnOwner, fresh: boolean): UpstreamConn {
     const key = `${ip}:${port}`;
     if (!fresh) {
       const list = this.idle.get(key);
@@ -125,7 +121,7 @@ export class UpstreamPool {
       conn.owner = undefined;
       this.counters.connectFailures++;
       conn.destroy();
-      onConnectError(error, timedOut);
+      owner.onConnectFailed(error, timedOut);
     };
     const timer = setTimeout(
       () => failConnect(new Error(`connect to ${key} timed out`), true),
