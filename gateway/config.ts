@@ -4,6 +4,7 @@
  */
 import { isIP } from "node:net";
 import { resolve } from "node:path";
+import { parseArgs } from "node:util";
 import { isDnsLabel } from "../core/naming.ts";
 
 export interface GatewayConfig {
@@ -39,6 +40,67 @@ export interface GatewayFlags {
   rateLimit?: string;
   rateBurst?: string;
   drainTimeout?: string;
+}
+
+/** Every flag of `kip gateway serve` (also accepted by the bundled gateway entry): one list for both parsers. */
+export const GATEWAY_OPTIONS = [
+  { flag: "port", arg: "<port>", help: "port to listen on (env SKIPPER_GATEWAY_PORT)" },
+  { flag: "host", arg: "<address>", help: "address to listen on (default 0.0.0.0)" },
+  {
+    flag: "base-domain",
+    arg: "<domain>",
+    help: "domain the names live under, e.g. skipper.run (env SKIPPER_GATEWAY_BASE_DOMAIN)",
+  },
+  { flag: "data", arg: "<file>", help: "registry file; its logs are kept beside it (env SKIPPER_GATEWAY_DATA)" },
+  { flag: "allow-private", help: "accept loopback and private cluster addresses (tests, private networks)" },
+  {
+    flag: "admin-token",
+    arg: "<token>",
+    help: "token for /metrics and for releasing any cluster (env SKIPPER_GATEWAY_ADMIN_TOKEN)",
+  },
+  {
+    flag: "trusted-proxy",
+    arg: "<cidr>",
+    many: true,
+    help: "believe X-Forwarded-For from this address range (repeatable)",
+  },
+  {
+    flag: "heartbeat-ttl",
+    arg: "<duration>",
+    help: "release clusters not heard from for this long, e.g. 30d, 12h, 90s (default 30d)",
+  },
+  { flag: "workers", arg: "<n>", help: "processes serving requests; the first one owns the registry (default 1)" },
+  {
+    flag: "rate-limit",
+    arg: "<per-minute>",
+    help: "control-plane requests per minute per client address (default 60)",
+  },
+  {
+    flag: "rate-burst",
+    arg: "<n>",
+    help: "control-plane requests a client may make at once above the rate (default 30)",
+  },
+  {
+    flag: "drain-timeout",
+    arg: "<duration>",
+    help: "on SIGTERM, how long in-flight requests may take to finish (default 20s)",
+  },
+] as const;
+
+/** Parse gateway flags from an argument list (the bundled entry has no commander). */
+export function flagsFromArgs(args: readonly string[]): GatewayFlags {
+  const options: Record<string, { type: "string" | "boolean"; multiple?: boolean }> = {};
+  for (const o of GATEWAY_OPTIONS)
+    options[o.flag] = "arg" in o ? { type: "string", ...("many" in o ? { multiple: true } : {}) } : { type: "boolean" };
+  let values: Record<string, unknown>;
+  try {
+    values = parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  const flags: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(values)) flags[k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] = v;
+  return flags as GatewayFlags;
 }
 
 export class ConfigError extends Error {

@@ -7,9 +7,11 @@
  * runs N workers that serve HTTP on the shared port (see control/ipc.ts for what travels between them).
  */
 import cluster, { type Worker } from "node:cluster";
+import { realpathSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { GatewayConfig } from "./config.ts";
+import { fileURLToPath } from "node:url";
+import { ConfigError, flagsFromArgs, type GatewayConfig, resolveConfig } from "./config.ts";
 import { type ControlPlane, createControlPlane } from "./control/api.ts";
 import { TrustedProxies } from "./control/client-address.ts";
 import { ClusterRules } from "./control/clusters.ts";
@@ -329,4 +331,24 @@ async function runWorker(config: GatewayConfig): Promise<void> {
 export async function runGateway(config: GatewayConfig): Promise<void> {
   if (config.workers <= 1) return runSingle(config);
   return cluster.isPrimary ? runPrimary(config) : runWorker(config);
+}
+
+/** True when this module is the program being run (the bundled gateway), not imported by `kip`. */
+function isEntry(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntry()) {
+  try {
+    await runGateway(resolveConfig(flagsFromArgs(process.argv.slice(2))));
+  } catch (err) {
+    warn(err instanceof ConfigError ? err.message : String((err as Error).stack ?? err));
+    process.exit(err instanceof ConfigError ? 2 : 1);
+  }
 }

@@ -88,33 +88,40 @@ export async function writeSnapshot(
   return bytes;
 }
 
-/** Parse a snapshot file's contents. Throws an error naming `path` when it is damaged. */
+/**
+ * Parse a snapshot file's contents. Throws an error naming `path` when it is damaged. Works line by line on the
+ * buffer rather than on one big string, so loading a large registry does not leave a large heap behind.
+ */
 export function decodeSnapshot(path: string, data: Buffer): Snapshot {
-  const text = data.toString("utf8");
   const damaged = (why: string) =>
     new Error(
       `registry snapshot ${path} is damaged (${why}); restore it from a backup, or move it away to start from the logs alone`,
     );
-  const firstNl = text.indexOf("\n");
-  const lastNl = text.lastIndexOf("\n", text.length - 2);
-  if (firstNl === -1 || lastNl < firstNl || !text.endsWith("\n")) throw damaged("incomplete file");
+  const NL = 0x0a;
+  const firstNl = data.indexOf(NL);
+  const lastNl = data.length >= 2 ? data.lastIndexOf(NL, data.length - 2) : -1;
+  if (firstNl === -1 || lastNl < firstNl || data[data.length - 1] !== NL) throw damaged("incomplete file");
   let head: { v?: unknown; gen?: unknown };
   let tail: { count?: unknown; crc?: unknown };
   try {
-    head = JSON.parse(text.slice(0, firstNl));
-    tail = JSON.parse(text.slice(lastNl + 1, -1));
+    head = JSON.parse(data.toString("utf8", 0, firstNl));
+    tail = JSON.parse(data.toString("utf8", lastNl + 1, data.length - 1));
   } catch {
     throw damaged("unreadable header or trailer");
   }
   if (head.v !== FORMAT_VERSION) throw damaged(`unknown format version ${String(head.v)}`);
   if (typeof head.gen !== "number" || !Number.isInteger(head.gen) || head.gen < 0) throw damaged("bad generation");
-  const body = text.slice(firstNl + 1, lastNl + 1);
-  if (crc32(body) !== tail.crc) throw damaged("checksum mismatch");
+  if (crc32(data.subarray(firstNl + 1, lastNl + 1)) !== tail.crc) throw damaged("checksum mismatch");
   const records: ClusterRecord[] = [];
-  let start = 0;
-  while (start < body.length) {
-    const end = body.indexOf("\n", start);
-    const record = asRecord(JSON.parse(body.slice(start, end)));
+  let start = firstNl + 1;
+  while (start <= lastNl) {
+    const end = data.indexOf(NL, start);
+    let record: ClusterRecord | undefined;
+    try {
+      record = asRecord(JSON.parse(data.toString("utf8", start, end)));
+    } catch {
+      record = undefined;
+    }
     if (!record) throw damaged(`bad record on line ${records.length + 2}`);
     records.push(record);
     start = end + 1;
