@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import fc from "fast-check";
 import { type SpecError, SpecErrors } from "../../core/errors.ts";
 import type { StackSpec } from "../../core/spec.ts";
 import { assertUniqueNames, validateStack } from "../../core/validate/stack.ts";
@@ -339,5 +340,54 @@ describe("validateStack: every other rule", () => {
   it("normalises custom domains to lower case without a trailing dot", () => {
     const s = validateStack(withApp("web", { ...web, domains: ["Shop.Example.COM."] }));
     assert.deepEqual(s.apps.find((a) => a.name === "web")!.domains, ["shop.example.com"]);
+  });
+});
+
+describe("validateStack: robustness", () => {
+  it("property: any input gives a Stack or SpecErrors naming a field, never another exception", () => {
+    const anyValue = fc.anything({ maxDepth: 3 });
+    const appLike = fc.oneof(
+      anyValue,
+      fc.record(
+        {
+          image: fc.oneof(fc.constant("nginx:1.27"), anyValue),
+          port: fc.oneof(fc.integer({ min: -5, max: 70_000 }), anyValue),
+          replicas: anyValue,
+          env: fc.oneof(fc.dictionary(fc.string(), fc.string()), anyValue),
+          secretEnv: anyValue,
+          bind: fc.oneof(fc.array(fc.constantFrom("db", "cache", "nope")), anyValue),
+          health: anyValue,
+          resources: fc.oneof(fc.record({ cpu: fc.string(), memory: fc.string() }), anyValue),
+          domains: fc.oneof(fc.array(fc.domain()), anyValue),
+          public: anyValue,
+          project: anyValue,
+        },
+        { requiredKeys: [] },
+      ),
+    );
+    const serviceLike = fc.oneof(
+      anyValue,
+      fc.record(
+        { engine: fc.oneof(fc.constantFrom("postgres", "redis"), anyValue), version: anyValue, storage: anyValue },
+        { requiredKeys: [] },
+      ),
+    );
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.string({ maxLength: 12 }), appLike, { maxKeys: 4 }),
+        fc.dictionary(fc.string({ maxLength: 12 }), serviceLike, { maxKeys: 3 }),
+        anyValue,
+        (apps, services, domain) => {
+          try {
+            validateStack({ ...EXAMPLE_SPEC, apps, services, domain } as unknown as StackSpec);
+          } catch (err) {
+            assert.ok(err instanceof SpecErrors, `unexpected ${String(err)}`);
+            assert.ok(err.errors.length > 0);
+            for (const e of err.errors) assert.ok(e.field.length > 0 && e.rule.length > 0);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
