@@ -25,6 +25,13 @@ export interface RegistrationInput {
   readonly name?: string;
   /** How long to wait for the gateway to answer before registering (its certificate may be in issuance). @default 300 */
   readonly waitSeconds?: number;
+  /**
+   * Scheme, host and port the gateway's API is reached at. @default `https://<baseDomain>` (set it for a gateway on a
+   * private network or another port; requests always carry `Host: <baseDomain>`, the only host the API answers on)
+   */
+  readonly origin?: string;
+  /** Directory on the host that keeps the token, root-only. @default REGISTRATION_STATE_DIR */
+  readonly stateDir?: string;
 }
 
 export interface RegistrationConfig {
@@ -34,10 +41,14 @@ export interface RegistrationConfig {
   readonly name?: string;
   readonly ref: ClusterRef;
   readonly clusterId: string;
-  /** `https://<base>/v1/clusters` */
+  /** `https://<base>` unless set otherwise. */
+  readonly origin: string;
+  /** `<origin>/v1/clusters` */
   readonly api: string;
   /** The cluster's own host name, `<id>.<base>`. */
   readonly clusterHost: string;
+  /** Root-only directory holding one subdirectory per gateway. */
+  readonly stateRoot: string;
   /** Directory of this registration's files on the host. */
   readonly stateDir: string;
   readonly waitSeconds: number;
@@ -56,6 +67,13 @@ export function registrationConfig(input: RegistrationInput): RegistrationConfig
   const ref: ClusterRef = input.name ? { kind: "name", name: input.name } : { kind: "ip", ip: input.ip };
   const host = clusterHost(ref, input.baseDomain); // validates the base domain and the name
   const baseDomain = host.slice(host.indexOf(".") + 1);
+  const origin = (input.origin ?? `https://${baseDomain}`).replace(/\/+$/, "");
+  if (!/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i.test(origin)) {
+    throw new Error(
+      `gateway registration: origin must look like https://host[:port] (got ${JSON.stringify(input.origin)})`,
+    );
+  }
+  const stateRoot = input.stateDir ?? REGISTRATION_STATE_DIR;
   return {
     baseDomain,
     ip: input.ip,
@@ -63,9 +81,11 @@ export function registrationConfig(input: RegistrationInput): RegistrationConfig
     ...(input.name ? { name: input.name } : {}),
     ref,
     clusterId: clusterId(ref),
-    api: `https://${baseDomain}/v1/clusters`,
+    origin,
+    api: `${origin}/v1/clusters`,
     clusterHost: host,
-    stateDir: `${REGISTRATION_STATE_DIR}/${baseDomain}`,
+    stateRoot,
+    stateDir: `${stateRoot}/${baseDomain}`,
     waitSeconds: input.waitSeconds ?? 300,
   };
 }
@@ -76,7 +96,8 @@ export function registrationBody(cfg: RegistrationConfig): string {
 }
 
 function variables(cfg: RegistrationConfig): string {
-  return `api=${shQuote(cfg.api)}
+  return `origin=${shQuote(cfg.origin)}
+api=${shQuote(cfg.api)}
 id=${shQuote(cfg.clusterId)}
 base=${shQuote(cfg.baseDomain)}
 dir=${shQuote(cfg.stateDir)}
@@ -90,20 +111,20 @@ export function registerScript(cfg: RegistrationConfig, host: Host): string {
   const script = `${prelude(STEP, host)}${variables(cfg)}body=${shQuote(registrationBody(cfg))}
 umask 077
 command -v curl >/dev/null || fail "curl is not installed. Fix: install it (apt-get install -y curl) and run again"
-mkdir -p "$dir" && chmod 700 ${shQuote(REGISTRATION_STATE_DIR)} "$dir"
+mkdir -p "$dir" && chmod 700 ${shQuote(cfg.stateRoot)} "$dir"
 resp=$(mktemp "$dir/response.XXXXXX")
 trap 'rm -f "$resp" "$dir"/*.tmp' EXIT
 
 # The gateway may still be starting or waiting for its certificate: wait for it, within a bound.
 deadline=$(( $(date +%s) + ${cfg.waitSeconds} ))
-until curl -fsS --max-time 5 -o /dev/null "https://$base/healthz" 2>/dev/null; do
-  [ "$(date +%s)" -lt "$deadline" ] || fail "the gateway at https://$base did not answer /healthz within ${cfg.waitSeconds}s. Fix: check that $base resolves to the gateway and its certificate is issued, then run again"
+until curl -fsS --max-time 5 -o /dev/null -H "Host: $base" "$origin/healthz" 2>/dev/null; do
+  [ "$(date +%s)" -lt "$deadline" ] || fail "the gateway at $origin did not answer /healthz within ${cfg.waitSeconds}s. Fix: check that $base resolves to the gateway and its certificate is issued, then run again"
   sleep 5
 done
 
 call() { # METHOD URL [curl args...]: prints the HTTP status; the body goes to $resp
   local method=$1 url=$2; shift 2
-  curl -sS --max-time 30 -o "$resp" -w '%{http_code}' -X "$method" -H 'content-type: application/json' "$@" "$url"
+  curl -sS --max-time 30 -o "$resp" -w '%{http_code}' -X "$method" -H "Host: $base" -H 'content-type: application/json' "$@" "$url"
 }
 json_field() { sed -n "s/.*\\"$1\\"[[:space:]]*:[[:space:]]*\\"\\([^\\"]*\\)\\".*/\\1/p" "$resp" | head -n 1; }
 
@@ -122,7 +143,7 @@ if [ "$status" != 201 ]; then
 fi
 token=$(json_field token)
 got=$(json_field id)
-[ -n "$token" ] || fail "the gateway's answer holds no token. Fix: check that https://$base is a Skipper gateway"
+[ -n "$token" ] || fail "the gateway's answer holds no token. Fix: check that $origin is a Skipper gateway"
 [ "$got" = "$id" ] || fail "the gateway assigned id '$got', expected '$id'"
 printf '%s' "$token" >"$dir/token.tmp" && mv -f "$dir/token.tmp" "$dir/token"
 printf 'Authorization: Bearer %s\\n' "$token" >"$dir/authorization.tmp" && mv -f "$dir/authorization.tmp" "$dir/authorization"
@@ -142,7 +163,7 @@ cat "$dir/token"
 /** Release the registration; keep the files unless the gateway confirmed (or no longer knows the id). */
 export function releaseScript(cfg: RegistrationConfig, host: Host): string {
   const script = `${prelude(`${STEP} release`, host)}${variables(cfg)}if [ ! -s "$dir/authorization" ]; then unchanged "no registration of cluster $id at $base to release"; exit 0; fi
-status=$(curl -sS --max-time 30 -o /dev/null -w '%{http_code}' -X DELETE -H @"$dir/authorization" "$api/$id" || true)
+status=$(curl -sS --max-time 30 -o /dev/null -w '%{http_code}' -X DELETE -H "Host: $base" -H @"$dir/authorization" "$api/$id" || true)
 case "$status" in
   2??|404) rm -rf "$dir"; changed "released cluster $id at $base" ;;
   *) echo "skipper: warning: the gateway did not release cluster $id (HTTP $status); the token stays in $dir so a later run can retry" >&2 ;;

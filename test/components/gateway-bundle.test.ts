@@ -6,7 +6,6 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
-import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
@@ -21,6 +20,7 @@ import {
   codeConfigMap,
 } from "../../core/render/code-bundle.ts";
 import { gatewayConfig, renderGateway } from "../../core/render/gateway.ts";
+import { httpRequest, startGatewayProcess } from "./gateway-process.ts";
 
 const FIXTURE = "test/components/fixtures/bundle-entry.ts";
 const temps: string[] = [];
@@ -60,22 +60,6 @@ function startNode(
     });
   });
   return { child, port };
-}
-
-/** GET with exact headers (fetch does not let a caller set Host). */
-function get(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { headers }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => {
-        body += c;
-      });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("error", reject);
-    req.end();
-  });
 }
 
 function stop(child: ChildProcess): Promise<void> {
@@ -187,37 +171,22 @@ describe("code bundle", () => {
     const data = await tempDir();
     // The pod's args, then what differs on a test machine: loopback, any free port, a temporary registry.
     const args = [...container.args, "--host", "127.0.0.1", "--port", "0", "--data", path.join(data, "registry")];
-    const child = spawn(process.execPath, [path.join(mount, bundle.fileName), ...args], {
-      env: { PATH: process.env["PATH"], ...env },
-      stdio: "pipe",
-    });
-    const port = new Promise<number>((resolve, reject) => {
-      let out = "";
-      const onData = (chunk: Buffer) => {
-        out += chunk.toString();
-        const m = /ready: http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-        if (m) resolve(Number(m[1]));
-      };
-      child.stdout.on("data", onData);
-      child.stderr.on("data", onData);
-      child.on("exit", (code) => reject(new Error(`gateway exited with ${code}: ${out}`)));
-      setTimeout(() => reject(new Error(`gateway not ready within 10 s: ${out}`)), 10_000).unref();
-    });
+    const gw = await startGatewayProcess(path.join(mount, bundle.fileName), args, env);
     try {
-      const base = `http://127.0.0.1:${await port}`;
       // The probe the kubelet sends: GET /healthz with the Host header set to the base domain.
-      const health = await get(`${base}/healthz`, { host: "skipper.test" });
+      const health = await httpRequest("GET", `${gw.origin}/healthz`, { host: "skipper.test" });
       assert.equal(health.status, 200);
       assert.match(health.body, /"ok"/);
-      const metrics = await get(`${base}/metrics`, { host: "skipper.test", authorization: `Bearer ${adminToken}` });
+      const metrics = await httpRequest("GET", `${gw.origin}/metrics`, {
+        host: "skipper.test",
+        authorization: `Bearer ${adminToken}`,
+      });
       assert.equal(metrics.status, 200, "the admin token from the pod's env is the one the gateway accepts");
-      const denied = await get(`${base}/metrics`, { host: "skipper.test" });
+      const denied = await httpRequest("GET", `${gw.origin}/metrics`, { host: "skipper.test" });
       assert.ok(denied.status === 401 || denied.status === 403, `metrics without the token: ${denied.status}`);
-      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-      child.kill("SIGTERM");
-      assert.equal(await exited, 0, "stops cleanly on SIGTERM, as on a rollout");
+      assert.equal(await gw.stop(), 0, "stops cleanly on SIGTERM, as on a rollout");
     } finally {
-      await stop(child);
+      await gw.stop();
     }
   });
 });
