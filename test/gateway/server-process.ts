@@ -21,26 +21,17 @@ export interface GatewayProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** The gateway's program as `kip` runs it; tests of the bundled form pass `["--import", "tsx", "gateway/main.ts"]`. */
+export const KIP_SERVE: readonly string[] = [KIP, "gateway", "serve"];
+
 /** Start a gateway with `--port 0` and wait for its ready line. Killed when the test ends. */
 export async function startGateway(
   t: TestContext | undefined,
   dataPath: string,
   extra: string[] = [],
+  program: readonly string[] = KIP_SERVE,
 ): Promise<GatewayProcess> {
-  const args = [
-    KIP,
-    "gateway",
-    "serve",
-    "--port",
-    "0",
-    "--host",
-    "127.0.0.1",
-    "--base-domain",
-    BASE,
-    "--data",
-    dataPath,
-    ...extra,
-  ];
+  const args = [...program, "--port", "0", "--host", "127.0.0.1", "--base-domain", BASE, "--data", dataPath, ...extra];
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout!.on("data", (d: Buffer) => {
