@@ -50,6 +50,14 @@ describe("validateObjects", () => {
       /Service main\/web: selector .* matches no workload's pods/,
     ],
     [
+      "a Service selector so broad it selects several workloads",
+      (o) => {
+        find(o, "Service", "web")["spec"].selector = { "app.kubernetes.io/managed-by": "skipper" };
+        return undefined;
+      },
+      /Service main\/web: selector .* matches the pods of several workloads \(.*Deployment main\/web.*\)/,
+    ],
+    [
       "a Service targeting a port no container exposes",
       (o) => {
         find(o, "Service", "web")["spec"].ports[0].targetPort = "metrics";

@@ -313,6 +313,10 @@ function serviceProblems(svc: K8sObject, idx: Index): string[] {
   const pods = idx.pods.filter((p) => p.namespace === ns && matches(selector, p.labels));
   if (pods.length === 0) return [`${where}: selector ${JSON.stringify(selector)} matches no workload's pods in ${ns}`];
   const out: string[] = [];
+  if (pods.length > 1) {
+    const owners = pods.map((p) => describe(p.owner)).join(", ");
+    out.push(`${where}: selector ${JSON.stringify(selector)} matches the pods of several workloads (${owners})`);
+  }
   for (const port of list(spec["ports"])) {
     const target = port["targetPort"] ?? port["port"];
     const found = pods.some((p) =>
