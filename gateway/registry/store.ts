@@ -32,6 +32,7 @@ import {
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { promisify } from "node:util";
+import { lockRegistry } from "./lock.ts";
 import { decodeLog, encodeEntry } from "./log-codec.ts";
 import type { ClusterRecord, RegistryOp } from "./record.ts";
 import { decodeSnapshot, fsyncDir, type SnapshotStep, writeAll, writeSnapshot } from "./snapshot.ts";
@@ -67,6 +68,15 @@ interface Waiter {
   reject(err: Error): void;
 }
 
+function fsyncDirSync(dir: string): void {
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function readIfExists(path: string): Buffer | undefined {
   try {
     return readFileSync(path);
@@ -92,6 +102,7 @@ export class RegistryStore {
   private capture: () => ClusterRecord[] = () => [];
   private failure: Error | undefined;
   private closed = false;
+  private unlock: () => void = () => {};
   /** Completed compactions, for tests and metrics. */
   compactions = 0;
 
@@ -116,7 +127,24 @@ export class RegistryStore {
   ): { store: RegistryStore; records: Map<string, ClusterRecord>; report: LoadReport } {
     const started = performance.now();
     const dir = dirname(path);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const created = mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (created !== undefined) fsyncDirSync(dirname(created)); // make the new directory itself durable
+    const unlock = lockRegistry(path);
+    try {
+      return RegistryStore.load(path, opts, started, unlock);
+    } catch (err) {
+      unlock();
+      throw err;
+    }
+  }
+
+  private static load(
+    path: string,
+    opts: StoreOptions,
+    started: number,
+    unlock: () => void,
+  ): { store: RegistryStore; records: Map<string, ClusterRecord>; report: LoadReport } {
+    const dir = dirname(path);
     rmSync(`${path}.tmp`, { force: true });
     const records = new Map<string, ClusterRecord>();
     const snapData = readIfExists(path);
@@ -163,10 +191,9 @@ export class RegistryStore {
     const gen = Math.max(snapshotGen, gens.at(-1) ?? 0);
     const fd = openSync(RegistryStore.logPath(path, gen), "a", 0o600);
     fsyncSync(fd);
-    const dfd = openSync(dir, "r");
-    fsyncSync(dfd);
-    closeSync(dfd);
+    fsyncDirSync(dir);
     const store = new RegistryStore(path, opts, gen, fd, logBytes, snapData?.length ?? 0);
+    store.unlock = unlock;
     const report: LoadReport = {
       records: records.size,
       snapshotGen,
@@ -262,9 +289,7 @@ export class RegistryStore {
     const step = this.opts.onCompactionStep ?? (() => {});
     const newGen = this.gen + 1;
     const fd = openSync(RegistryStore.logPath(this.path, newGen), "a", 0o600);
-    const dfd = openSync(this.dir, "r");
-    fsyncSync(dfd);
-    closeSync(dfd);
+    fsyncDirSync(this.dir);
     closeSync(this.fd);
     this.fd = fd;
     this.gen = newGen;
@@ -296,6 +321,7 @@ export class RegistryStore {
     this.closed = true;
     await this.compaction;
     closeSync(this.fd);
+    this.unlock();
   }
 
   /** Size of the open log file, for diagnostics. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { appendFileSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { appendFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { test } from "node:test";
 import { decodeLog, encodeEntry } from "../../gateway/registry/log-codec.ts";
@@ -106,4 +107,29 @@ test("expiredIds lists records older than the TTL", async (t) => {
   await reg.put(sampleRecord(2, 5000));
   assert.deepEqual(reg.expiredIds(6000, 2000), ["c1"]);
   assert.deepEqual(reg.expiredIds(6000, 500), ["c1", "c2"]);
+});
+
+test("a second live process cannot open the same registry; a dead owner's lock is taken over", async (t) => {
+  const path = tempDataPath(t);
+  const registryModule = new URL("../../gateway/registry/registry.ts", import.meta.url).href;
+  const holder = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "--input-type=module",
+      "-e",
+      `const { Registry } = await import(${JSON.stringify(registryModule)}); Registry.open(${JSON.stringify(path)}); console.log("open"); setInterval(() => {}, 1000);`,
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  t.after(() => holder.kill("SIGKILL"));
+  await new Promise<void>((resolve) => holder.stdout!.once("data", () => resolve()));
+  assert.throws(() => Registry.open(path), new RegExp(`in use by process ${holder.pid}`));
+  holder.kill("SIGKILL");
+  await new Promise((r) => holder.once("exit", r));
+  const reg = Registry.open(path);
+  await reg.put(sampleRecord(1));
+  await reg.close();
+  assert.ok(!existsSync(`${path}.lock`), "close releases the lock");
 });
