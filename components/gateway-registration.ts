@@ -12,7 +12,7 @@
  */
 import { remote } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import type { Host } from "../core/model.ts";
+import type { Host, Stack } from "../core/model.ts";
 import { consoleHost } from "../core/naming.ts";
 import {
   type RegistrationInput,
@@ -60,8 +60,9 @@ export class GatewayRegistration extends pulumi.ComponentResource {
   readonly objects: ReadonlyMap<string, pulumi.CustomResource>;
 
   constructor(name: string, args: GatewayRegistrationArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("skipper:gateway:GatewayRegistration", name, {}, opts);
+    // Validated before anything is registered: a bad argument leaves no half-made component behind.
     const cfg = registrationConfig({ ...args, ip: args.ip ?? args.host.address });
+    super("skipper:gateway:GatewayRegistration", name, {}, opts);
     this.clusterId = cfg.clusterId;
     this.hosts = { cluster: cfg.clusterHost, console: consoleHost(cfg.ref, cfg.baseDomain) };
 
@@ -79,6 +80,8 @@ export class GatewayRegistration extends pulumi.ComponentResource {
       },
       {
         parent: this,
+        // What the component waits for (k3s Ready), its first step waits for too.
+        ...(opts?.dependsOn !== undefined ? { dependsOn: opts.dependsOn } : {}),
         deleteBeforeReplace: true,
         customTimeouts: { create: timeout, update: timeout, delete: "2m" },
       },
@@ -114,4 +117,38 @@ export class GatewayRegistration extends pulumi.ComponentResource {
 
     this.registerOutputs({ clusterId: this.clusterId, hosts: this.hosts, token: this.token });
   }
+}
+
+/** The first server of a cluster as `defineStack` knows it: the host, its SSH connection, its last bootstrap step. */
+export interface FirstServer {
+  readonly host: Host;
+  readonly connection: pulumi.Input<SshConnection>;
+  /** Registration waits for it (k3s installed and Ready). @default none */
+  readonly ready?: pulumi.Resource;
+}
+
+/**
+ * The registration of a validated stack's cluster with its gateway (`domain.gateway`), named `gateway-registration`;
+ * undefined when the stack uses no gateway. A named cluster registers its name, otherwise the first server's IP.
+ */
+export function registerStackCluster(
+  stack: Stack,
+  cluster: ClusterTarget,
+  first: FirstServer,
+  opts?: pulumi.ComponentResourceOptions,
+): GatewayRegistration | undefined {
+  const baseDomain = stack.domain.gateway;
+  if (!baseDomain) return undefined;
+  const ref = stack.cluster.ref;
+  return new GatewayRegistration(
+    "gateway-registration",
+    {
+      baseDomain,
+      host: first.host,
+      connection: first.connection,
+      ...(ref.kind === "name" ? { name: ref.name } : { ip: ref.ip }),
+      cluster,
+    },
+    { ...opts, ...(first.ready ? { dependsOn: [first.ready] } : {}) },
+  );
 }

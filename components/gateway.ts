@@ -89,15 +89,17 @@ export class Gateway extends pulumi.ComponentResource {
   readonly dns: DnsRecords;
 
   constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("skipper:gateway:Gateway", name, {}, opts);
     const { cluster, publicIp, cloudflareZoneId, cloudflareProvider, deleteDataOnDestroy, ...input } = args;
-    this.bundle = args.bundle ?? gatewayBundle();
+    // Validated before anything is registered: a bad argument leaves no half-made component behind.
     if (typeof publicIp === "string" && !isIPv4(publicIp)) {
       throw new Error(
         `Gateway ${name}: publicIp must be the dotted IPv4 address of the gateway host (got "${publicIp}")`,
       );
     }
-    const cfg = gatewayConfig({ ...input, bundle: this.bundle });
+    const bundle = args.bundle ?? gatewayBundle();
+    const cfg = gatewayConfig({ ...input, bundle });
+    super("skipper:gateway:Gateway", name, {}, opts);
+    this.bundle = bundle;
     this.baseDomain = cfg.baseDomain;
     this.url = `https://${cfg.baseDomain}`;
 

@@ -9,10 +9,12 @@ import { remote } from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { defaultState } from "../../cli/synth/runtime.ts";
-import { GatewayRegistration } from "../../components/gateway-registration.ts";
+import { GatewayRegistration, registerStackCluster } from "../../components/gateway-registration.ts";
 import type { K8sObject } from "../../core/k8s.ts";
 import type { Host } from "../../core/model.ts";
 import { REGISTRATION_STATE_DIR } from "../../core/render/gateway-registration.ts";
+import { validateStack } from "../../core/validate/stack.ts";
+import { EXAMPLE_SPEC } from "../support/example-stack.ts";
 import { validateObjects } from "../support/k8s-validate.ts";
 import {
   type Evaluated,
@@ -161,5 +163,33 @@ describe("GatewayRegistration component", () => {
       /ip must be a dotted IPv4 address/,
     );
     assert.throws(() => new GatewayRegistration("bad-name", { ...common, host: HOST, name: "admin" }), /reserved/);
+  });
+});
+
+describe("registerStackCluster (the defineStack hook)", () => {
+  it("registers a stack with a gateway domain after its first server is ready, by IP or by name", async () => {
+    const stack = validateStack(EXAMPLE_SPEC);
+    const named = validateStack({ ...EXAMPLE_SPEC, cluster: { ...EXAMPLE_SPEC.cluster, name: "acme" } });
+    const without = validateStack({ ...EXAMPLE_SPEC, domain: {}, apps: {}, console: { enabled: false } });
+    let ids: (string | undefined)[] = [];
+    const run = await evaluateProgram(() => {
+      const connection = { host: HOST.address };
+      const ready = new remote.Command("ready", { connection, create: "true" });
+      const provider = new k8s.Provider("k8s", { kubeconfig: "fake" });
+      const first = { host: stack.cluster.hosts[0]!, connection, ready };
+      const a = registerStackCluster(stack, { provider }, first);
+      const b = registerStackCluster(named, { provider }, first, { parent: a });
+      const c = registerStackCluster(without, { provider }, first);
+      ids = [a?.clusterId, b?.clusterId, c?.clusterId];
+      return {};
+    });
+    assert.deepEqual(ids, ["203-0-113-10", "acme", undefined]);
+    const ready = run.get("command:remote:Command", "ready");
+    const registers = run.ofType("command:remote:Command").filter((r) => r.name === "gateway-registration-register");
+    assert.equal(registers.length, 2);
+    for (const r of registers) assert.ok(r.dependsOn.includes(ready.urn), "registration waits for the first server");
+    const bodies = registers.map((r) => String(run.inputs(r)["create"]));
+    assert.ok(bodies.some((b) => b.includes('{"ip":"203.0.113.10","port":80}')));
+    assert.ok(bodies.some((b) => b.includes('{"ip":"203.0.113.10","port":80,"name":"acme"}')));
   });
 });
