@@ -63,6 +63,8 @@ export interface Seen {
   readonly rawHeaders: string[];
   readonly headers: IncomingMessage["headers"];
   readonly body: Buffer;
+  /** The gateway-side port of the connection it came on (distinct ports: distinct upstream connections). */
+  readonly remotePort: number;
 }
 
 export interface Upstream {
@@ -87,7 +89,15 @@ export async function startUpstream(
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const body = Buffer.concat(chunks);
-      seen.push({ method: req.method!, url: req.url!, rawHeaders: req.rawHeaders, headers: req.headers, body });
+      const remotePort = req.socket.remotePort ?? 0;
+      seen.push({
+        method: req.method!,
+        url: req.url!,
+        rawHeaders: req.rawHeaders,
+        headers: req.headers,
+        body,
+        remotePort,
+      });
       if (handler) return handler(req, res, body);
       const payload = JSON.stringify({ upstream: name, method: req.method, url: req.url, host: req.headers.host });
       res.writeHead(200, { "content-type": "application/json", "x-upstream": name });
