@@ -29,7 +29,7 @@ describe("resourceClassFor", () => {
   });
 
   it("refuses a built-in kind nobody mapped, instead of sending it as a custom resource", () => {
-    assert.throws(() => resourceClassFor(obj("batch/v1", "CronJob")), /batch\/v1\/CronJob.*components\/k8s-object\.ts/);
+    assert.throws(() => resourceClassFor(obj("batch/v1", "Job")), /batch\/v1\/Job.*components\/k8s-object\.ts/);
     assert.throws(() => resourceClassFor(obj("v1", "Pod")), /v1\/Pod/);
     assert.throws(() => resourceClassFor(obj("storage.k8s.io/v1", "StorageClass")), /StorageClass/);
   });
