@@ -41,7 +41,9 @@ export default function gatewayStack() {
     ...(acmeEmail ? { domain: { acmeEmail } } : {}),
     console: { enabled: false },
   });
-  const cluster = new K3sCluster("gateway-cluster", { cluster: stack.cluster, infra, addons: renderAddons(stack) });
+  // Traefik must see callers' own addresses: the gateway grants an IP-derived id only to the IP it names.
+  const addons = renderAddons(stack, { preserveClientIp: true });
+  const cluster = new K3sCluster("gateway-cluster", { cluster: stack.cluster, infra, addons });
 
   const gateway = new Gateway("gateway", {
     baseDomain,

@@ -32,6 +32,13 @@ export interface AddonOptions {
    * the client's address is the gateway's. @default [] (no forwarded headers trusted)
    */
   readonly trustedProxies?: readonly string[];
+  /**
+   * Keep each client's own source address up to Traefik: `externalTrafficPolicy: Local` on Traefik's Service (with
+   * k3s's ServiceLB this holds for traffic arriving on a node that runs Traefik, as on a single host). A cluster that
+   * runs the subdomain gateway needs it: the gateway grants an IP-derived id only to the address the id names, and
+   * it learns that address from Traefik's `X-Forwarded-For`. @default false
+   */
+  readonly preserveClientIp?: boolean;
 }
 
 const LABELS = { [LABEL_MANAGED_BY]: MANAGED_BY } as const;
@@ -48,6 +55,7 @@ export function traefikValues(options: AddonOptions = {}): Record<string, unknow
     const forwardedHeaders = { trustedIPs: trusted };
     values["ports"] = { web: { forwardedHeaders }, websecure: { forwardedHeaders } };
   }
+  if (options.preserveClientIp) values["service"] = { spec: { externalTrafficPolicy: "Local" } };
   return values;
 }
 

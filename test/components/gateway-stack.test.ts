@@ -66,6 +66,14 @@ describe("stacks/gateway.ts", () => {
     assert.deepEqual(validateObjects([...renderAddons(stack), ...manifests]), []);
   });
 
+  it("has k3s's Traefik keep callers' source addresses (the gateway checks IP-derived ids against them)", () => {
+    const manifests = ev.ofType("command:remote:Command").find((r) => r.name.endsWith("-manifests"));
+    assert.ok(manifests, "the add-on manifests step");
+    const text = JSON.stringify(ev.inputs(manifests));
+    assert.match(text, /HelmChartConfig/);
+    assert.match(text, /externalTrafficPolicy: Local/);
+  });
+
   it("outputs the URL, and the admin token and kubeconfig as secrets", () => {
     const out = ev.runtime.stackOutputs();
     assert.equal(out["url"], "https://gw.example.net");
