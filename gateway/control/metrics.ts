@@ -112,6 +112,9 @@ export interface GatewayFigures {
   readonly workers: number;
 }
 
+/** The data plane's counters that count failed upstream exchanges (gateway/proxy/data-plane.ts). */
+const PROXY_ERROR_KEYS = ["connectFailuresTotal", "upstreamErrorsTotal", "upstreamTimeoutsTotal"] as const;
+
 /** The whole /metrics page. */
 export function renderMetrics(f: GatewayFigures): string {
   const m = new MetricsText()
@@ -132,6 +135,12 @@ export function renderMetrics(f: GatewayFigures): string {
       [{ plane: "control" }, f.control.inFlight],
       [{ plane: "data" }, typeof f.data?.["inFlight"] === "number" ? f.data["inFlight"] : 0],
     ])
+    .one(
+      "skipper_gateway_proxy_errors_total",
+      "counter",
+      "Proxied requests that failed upstream (connect failures, upstream errors, upstream timeouts)",
+      PROXY_ERROR_KEYS.reduce((sum, k) => sum + (typeof f.data?.[k] === "number" ? f.data[k] : 0), 0),
+    )
     .one(
       "skipper_gateway_rate_limited_total",
       "counter",

@@ -218,6 +218,7 @@ describe("control plane (one gateway, trusting 127.0.0.1/32 as a proxy)", () => 
     assert.match(m.text, /^skipper_gateway_requests_total\{plane="control",code="201"\} \d+$/m);
     assert.match(m.text, /^skipper_gateway_registration_events_total\{event="created"\} \d+$/m);
     assert.match(m.text, /^skipper_gateway_data_requests_total \d+$/m);
+    assert.match(m.text, /^skipper_gateway_proxy_errors_total \d+$/m);
     assert.match(m.text, /^skipper_gateway_in_flight\{plane="control"\} 1$/m, "this request is in flight");
   });
 });

@@ -94,7 +94,7 @@ test(`every acknowledged change survives ${KILLS} kill -9 restarts`, { timeout: 
   const clients = Array.from({ length: CLIENTS }, (_, i) => client(i));
   const started = Date.now();
   for (let k = 0; k < KILLS; k++) {
-    await sleep(30 + Math.random() * 300);
+    await sleep(20 + Math.random() * 200);
     gw.child.kill("SIGKILL");
     await gw.exited;
     gw = await startGateway(t, path, ARGS);

@@ -9,7 +9,10 @@ import { ADMIN_TOKEN, BASE, call, startGateway } from "./server-process.ts";
 const ARGS = ["--allow-private", "--admin-token", ADMIN_TOKEN];
 
 /** A trivial upstream that answers with what it saw, after `delayMs`. */
-async function upstream(t: TestContext, delayMs = 0): Promise<{ port: number; hits: () => number }> {
+async function upstream(
+  t: TestContext,
+  delayMs = 0,
+): Promise<{ port: number; hits: () => number; close: () => Promise<void> }> {
   let hits = 0;
   const server: Server = createServer((req, res) => {
     hits++;
@@ -19,11 +22,14 @@ async function upstream(t: TestContext, delayMs = 0): Promise<{ port: number; hi
     }, delayMs);
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  t.after(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  return { port: (server.address() as AddressInfo).port, hits: () => hits };
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+      if (!server.listening) resolve();
+    });
+  t.after(close);
+  return { port: (server.address() as AddressInfo).port, hits: () => hits, close };
 }
 
 test("isBaseHost accepts the base domain in any case, with a port or trailing dot, and nothing else", () => {
@@ -138,4 +144,18 @@ test("--workers 2: the primary owns the registry, every worker routes new regist
   assert.match(gw.output(), /workers drained, registry flushed/);
   const again = await startGateway(t, path, [...ARGS, "--workers", "2"]);
   assert.match(again.output(), /registrations=1 /);
+});
+
+test("a cluster whose upstream is down answers 502 quickly and counts as a proxy error in /metrics", async (t) => {
+  const gone = await upstream(t);
+  const gw = await startGateway(t, tempDataPath(t), ARGS);
+  const reg = await call(gw.port, "POST", "/v1/clusters", { body: { ip: "127.0.0.1", port: gone.port, name: "down" } });
+  assert.equal(reg.status, 201);
+  await gone.close();
+  const started = performance.now();
+  const r = await call(gw.port, "GET", "/", { host: `web--down.${BASE}` });
+  assert.equal(r.status, 502);
+  assert.ok(performance.now() - started < 2000, "a refused connection fails fast");
+  const m = await call(gw.port, "GET", "/metrics", { token: ADMIN_TOKEN });
+  assert.match(m.text, /^skipper_gateway_proxy_errors_total 1$/m);
 });
