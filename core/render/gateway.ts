@@ -72,6 +72,14 @@ export interface GatewayInput {
   readonly certManagerNamespace?: string;
   /** The Traefik IngressClass. @default "traefik" (k3s) */
   readonly ingressClassName?: string;
+  /**
+   * Where Traefik's pods run and how they are labelled: only they may connect to the gateway (NetworkPolicy), which
+   * is what makes believing `X-Forwarded-For` from the whole pod network safe.
+   * @default k3s's bundled Traefik: namespace kube-system, label app.kubernetes.io/name=traefik
+   */
+  readonly traefik?: { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> };
+  /** Worker processes (node:cluster) serving HTTP; give the pod at least as many CPUs. @default 1 */
+  readonly workers?: number;
 }
 
 /** A gateway deployment with every default filled in and every object name derived. */
@@ -89,6 +97,8 @@ export interface GatewayConfig {
   readonly acmeStaging: boolean;
   readonly certManagerNamespace: string;
   readonly ingressClassName: string;
+  readonly traefik: { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> };
+  readonly workers: number;
   readonly names: GatewayNames;
 }
 
@@ -111,6 +121,7 @@ export interface GatewayNames {
   readonly redirectMiddleware: string;
   readonly httpsIngress: string;
   readonly httpIngress: string;
+  readonly networkPolicy: string;
 }
 
 /** Keys inside the Secrets. */
@@ -132,6 +143,10 @@ export function gatewayConfig(input: GatewayInput): GatewayConfig {
   if (!Number.isInteger(port) || port < 1024 || port > 65535) {
     throw new Error(`gateway port must be an unprivileged port between 1024 and 65535 (got ${port})`);
   }
+  const workers = input.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
+    throw new Error(`gateway workers must be a whole number from 1 to 64 (got ${workers})`);
+  }
   const app = "skipper-gateway";
   return {
     baseDomain,
@@ -147,6 +162,8 @@ export function gatewayConfig(input: GatewayInput): GatewayConfig {
     acmeStaging: input.acmeStaging ?? false,
     certManagerNamespace: input.certManagerNamespace ?? CERT_MANAGER_NAMESPACE,
     ingressClassName: input.ingressClassName ?? INGRESS_CLASS,
+    traefik: input.traefik ?? { namespace: "kube-system", podLabels: { "app.kubernetes.io/name": "traefik" } },
+    workers,
     names: {
       app,
       serviceAccount: "gateway",
@@ -165,6 +182,7 @@ export function gatewayConfig(input: GatewayInput): GatewayConfig {
       redirectMiddleware: "gateway-redirect-https",
       httpsIngress: "gateway",
       httpIngress: "gateway-http",
+      networkPolicy: "gateway-from-traefik",
     },
   };
 }
@@ -208,6 +226,7 @@ export function renderGateway(cfg: GatewayConfig): K8sObject[] {
     gatewayHeadlessService(cfg),
     gatewayService(cfg),
     gatewayStatefulSet(cfg),
+    gatewayNetworkPolicy(cfg),
     gatewayClusterIssuer(cfg),
     gatewayCertificate(cfg),
     gatewayRedirectMiddleware(cfg),
@@ -332,6 +351,7 @@ function gatewayStatefulSet(cfg: GatewayConfig): K8sObject {
                 { name: "SKIPPER_GATEWAY_PORT", value: String(cfg.port) },
                 { name: "SKIPPER_GATEWAY_BASE_DOMAIN", value: cfg.baseDomain },
                 { name: "SKIPPER_GATEWAY_DATA", value: GATEWAY_DATA_FILE },
+                { name: "SKIPPER_GATEWAY_WORKERS", value: String(cfg.workers) },
                 {
                   name: "SKIPPER_GATEWAY_ADMIN_TOKEN",
                   valueFrom: { secretKeyRef: { name: cfg.names.adminSecret, key: ADMIN_TOKEN_KEY } },
@@ -364,6 +384,33 @@ function gatewayStatefulSet(cfg: GatewayConfig): K8sObject {
           ],
         },
       },
+    },
+  };
+}
+
+/**
+ * Only Traefik may open connections to the gateway pod. k3s enforces NetworkPolicies (its kube-router controller)
+ * and lets a node reach its own pods, so the kubelet's probes still pass.
+ */
+function gatewayNetworkPolicy(cfg: GatewayConfig): K8sObject {
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: meta(cfg, cfg.names.networkPolicy),
+    spec: {
+      podSelector: { matchLabels: selector(cfg) },
+      policyTypes: ["Ingress"],
+      ingress: [
+        {
+          from: [
+            {
+              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": cfg.traefik.namespace } },
+              podSelector: { matchLabels: { ...cfg.traefik.podLabels } },
+            },
+          ],
+          ports: [{ protocol: "TCP", port: "http" }],
+        },
+      ],
     },
   };
 }

@@ -44,7 +44,7 @@ describe("stacks/gateway.ts", () => {
     const install = ev.ofType("command:remote:Command").find((r) => r.name.endsWith("-install"));
     assert.ok(install, "the k3s install step");
     const objects = ev.resources.filter(isObject);
-    assert.equal(objects.length, 14);
+    assert.equal(objects.length, 15);
     for (const r of objects) {
       assert.ok(r.provider.startsWith(`${provider.urn}::`), `${r.name} on the cluster's provider`);
       assert.equal(r.options.deletedWith, install.urn);

@@ -89,6 +89,7 @@ describe("Gateway component", () => {
       "kubernetes:core/v1:ServiceAccount",
       "kubernetes:networking.k8s.io/v1:Ingress",
       "kubernetes:networking.k8s.io/v1:Ingress",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy",
       "kubernetes:traefik.io/v1alpha1:Middleware",
     ]);
     for (const r of ev.resources.filter(isK8sObject)) assert.equal(r.parent, gw.urn, `${r.name} parent`);
@@ -201,7 +202,7 @@ describe("Gateway component", () => {
 
   it("creates objects that pass the schema and cross-object validation beside the cluster add-ons", () => {
     const objs = manifests();
-    assert.equal(objs.length, 14);
+    assert.equal(objs.length, 15);
     assert.deepEqual(validateObjects([...renderAddons(validateStack(EXAMPLE_SPEC)), ...objs]), []);
   });
 

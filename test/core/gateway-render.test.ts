@@ -183,6 +183,30 @@ describe("gateway objects", () => {
     assert.match(validateObjects([...ADDONS, ...broken]).join("\n"), /gateway-code/);
   });
 
+  it("lets only Traefik's pods connect to the gateway (so trusting X-Forwarded-For from the pod network is safe)", () => {
+    const policy = find(objs, "NetworkPolicy");
+    const sts = find(objs, "StatefulSet");
+    for (const [k, v] of Object.entries(policy.spec.podSelector.matchLabels)) {
+      assert.equal(sts.spec.template.metadata.labels[k], v, `policy selects the gateway pods by ${k}`);
+    }
+    assert.deepEqual(policy.spec.policyTypes, ["Ingress"]);
+    assert.equal(policy.spec.ingress.length, 1);
+    const [peer] = policy.spec.ingress[0].from;
+    assert.deepEqual(peer.namespaceSelector.matchLabels, { "kubernetes.io/metadata.name": "kube-system" });
+    assert.deepEqual(peer.podSelector.matchLabels, { "app.kubernetes.io/name": "traefik" });
+    assert.deepEqual(policy.spec.ingress[0].ports, [{ protocol: "TCP", port: "http" }]);
+  });
+
+  it("passes the worker count to the gateway and refuses a silly one", () => {
+    const four = renderGateway(gatewayConfig({ baseDomain: "skipper.run", bundle: BUNDLE, workers: 4 }));
+    const env = find(four, "StatefulSet").spec.template.spec.containers[0].env;
+    assert.deepEqual(
+      env.find((e: Any) => e.name === "SKIPPER_GATEWAY_WORKERS"),
+      { name: "SKIPPER_GATEWAY_WORKERS", value: "4" },
+    );
+    assert.throws(() => gatewayConfig({ baseDomain: "skipper.run", bundle: BUNDLE, workers: 0 }), /workers must be/);
+  });
+
   it("routes the wildcard at the lowest priority, so an app's exact host on the same cluster wins", () => {
     for (const name of ["gateway", "gateway-http"]) {
       assert.equal(
