@@ -95,6 +95,17 @@ export async function createControlPlane(opts: ControlPlaneOptions): Promise<Con
   });
   const { counters, limiter, trusted } = opts;
   app.decorateRequest("caller", undefined as unknown as Caller);
+  // An empty body with a JSON content type (curl -H 'content-type: application/json' -X POST) means "no body".
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, text, done) => {
+    const body = String(text);
+    if (body.trim() === "") return done(null, undefined);
+    try {
+      done(null, JSON.parse(body));
+    } catch {
+      done(Object.assign(new Error("the body is not valid JSON"), { statusCode: 400 }), undefined);
+    }
+  });
 
   app.addHook("onRequest", async (req, reply) => {
     counters.inFlight++;

@@ -211,9 +211,16 @@ export class ClusterRules implements ControlOperations {
   async move(id: string, body: unknown, caller: Caller): Promise<Outcome> {
     const auth = this.authorise(id, caller, false);
     if ("err" in auth) return this.refuse(auth.err);
-    const parsed = parseAddress(body, new Set(["ip", "port"]), this.opts.allowPrivate);
+    // The body of a registration is accepted as is (clients resend it to confirm their address); a name in it must
+    // be this cluster's, since an id never changes.
+    const parsed = parseAddress(body, BODY_FIELDS, this.opts.allowPrivate);
     if ("err" in parsed) return this.refuse(parsed.err);
-    const { ip, port } = parsed.ok;
+    const { ip, port, name } = parsed.ok;
+    if (name !== undefined && name !== id) {
+      return this.refuse(
+        fail(400, `name: a cluster keeps its id; ${JSON.stringify(name)} is not ${JSON.stringify(id)}`),
+      );
+    }
     const fixed = ipFromClusterId(id);
     if (fixed !== undefined && fixed !== ip) {
       return this.refuse(

@@ -116,7 +116,13 @@ describe("control plane (one gateway, trusting 127.0.0.1/32 as a proxy)", () => 
     }
     const notJson = await call(port, "POST", "/v1/clusters", { raw: "{nope" });
     assert.equal(notJson.status, 400);
-    assert.equal(typeof notJson.json.error, "string");
+    assert.equal(notJson.json.error, "the body is not valid JSON");
+    const textBody = await call(port, "POST", "/v1/clusters", {
+      raw: "ip=1",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    assert.equal(textBody.status, 415);
+    assert.equal(typeof textBody.json.error, "string");
   });
 
   test("a body over 4 KiB gets 413", async () => {
@@ -159,9 +165,19 @@ describe("control plane (one gateway, trusting 127.0.0.1/32 as a proxy)", () => 
     assert.equal(moved.status, 200, moved.text);
     assert.equal(moved.json.ip, "127.0.0.3");
     assert.equal(moved.json.port, 8443);
+    const resent = await call(port, "PUT", "/v1/clusters/mover", {
+      body: { ip: "127.0.0.3", port: 8443, name: "mover" },
+      token,
+    });
+    assert.equal(resent.status, 200, "the registration body itself is accepted (its name is this cluster's)");
+    const renamed = await call(port, "PUT", "/v1/clusters/mover", { body: { ip: "127.0.0.3", name: "other" }, token });
+    assert.equal(renamed.status, 400);
     const before = (await call(port, "GET", "/v1/clusters/mover", { token })).json;
     await new Promise((r) => setTimeout(r, 20));
-    const beat = await call(port, "POST", "/v1/clusters/mover/heartbeat", { token });
+    const beat = await call(port, "POST", "/v1/clusters/mover/heartbeat", {
+      token,
+      headers: { "content-type": "application/json" },
+    });
     assert.equal(beat.status, 200);
     assert.ok(Date.parse(beat.json.lastSeen) > Date.parse(before.lastSeen));
     assert.ok(Date.parse(beat.json.expiresAt) > Date.parse(before.expiresAt));
