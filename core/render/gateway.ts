@@ -25,7 +25,7 @@ import {
   selectorLabels,
 } from "../labels.ts";
 import type { Resources } from "../model.ts";
-import { ACME_PRODUCTION, ACME_STAGING, CERT_MANAGER_NAMESPACE } from "./addons.ts";
+import { ACME_PRODUCTION, ACME_STAGING } from "./addons.ts";
 import { INGRESS_CLASS } from "./app.ts";
 import {
   type CodeBundle,
@@ -65,11 +65,6 @@ export interface GatewayInput {
   readonly acmeEmail?: string;
   /** Use Let's Encrypt's staging directory (untrusted certificates, generous rate limits). @default false */
   readonly acmeStaging?: boolean;
-  /**
-   * The namespace cert-manager reads ClusterIssuer secrets from (its "cluster resource namespace").
-   * @default "cert-manager"
-   */
-  readonly certManagerNamespace?: string;
   /** The Traefik IngressClass. @default "traefik" (k3s) */
   readonly ingressClassName?: string;
   /**
@@ -95,7 +90,6 @@ export interface GatewayConfig {
   readonly resources: Resources;
   readonly acmeEmail?: string;
   readonly acmeStaging: boolean;
-  readonly certManagerNamespace: string;
   readonly ingressClassName: string;
   readonly traefik: { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> };
   readonly workers: number;
@@ -114,7 +108,7 @@ export interface GatewayNames {
   readonly dataClaim: string;
   readonly adminSecret: string;
   readonly cloudflareSecret: string;
-  readonly clusterIssuer: string;
+  readonly issuer: string;
   readonly acmeAccountSecret: string;
   readonly certificate: string;
   readonly tlsSecret: string;
@@ -160,7 +154,6 @@ export function gatewayConfig(input: GatewayInput): GatewayConfig {
     resources: input.resources ?? { cpu: "100m", memory: "128Mi", cpuLimit: "1", memoryLimit: "384Mi" },
     ...(input.acmeEmail ? { acmeEmail: input.acmeEmail } : {}),
     acmeStaging: input.acmeStaging ?? false,
-    certManagerNamespace: input.certManagerNamespace ?? CERT_MANAGER_NAMESPACE,
     ingressClassName: input.ingressClassName ?? INGRESS_CLASS,
     traefik: input.traefik ?? { namespace: "kube-system", podLabels: { "app.kubernetes.io/name": "traefik" } },
     workers,
@@ -174,9 +167,9 @@ export function gatewayConfig(input: GatewayInput): GatewayConfig {
       dataVolume: "data",
       dataClaim: "gateway-data",
       adminSecret: "gateway-admin",
-      cloudflareSecret: "skipper-gateway-cloudflare",
-      clusterIssuer: "skipper-gateway-dns01",
-      acmeAccountSecret: "skipper-gateway-acme-account",
+      cloudflareSecret: "gateway-cloudflare",
+      issuer: "gateway-dns01",
+      acmeAccountSecret: "gateway-acme-account",
       certificate: "gateway-wildcard",
       tlsSecret: "gateway-wildcard-tls",
       redirectMiddleware: "gateway-redirect-https",
@@ -206,14 +199,9 @@ function selector(cfg: GatewayConfig): Record<string, string> {
   return { ...selectorLabels(cfg.names.app) };
 }
 
-/** Metadata of a namespaced object (the gateway's namespace unless another is named). */
-function meta(cfg: GatewayConfig, name: string, namespace: string = cfg.namespace) {
-  return { name, namespace, labels: labels(cfg) };
-}
-
-/** Metadata of a cluster-scoped object. */
-function clusterMeta(cfg: GatewayConfig, name: string) {
-  return { name, labels: labels(cfg) };
+/** Metadata of an object in the gateway's namespace (everything the gateway renders lives there). */
+function meta(cfg: GatewayConfig, name: string) {
+  return { name, namespace: cfg.namespace, labels: labels(cfg) };
 }
 
 /** Every non-secret object of the gateway, in apply order (namespace first). */
@@ -227,7 +215,7 @@ export function renderGateway(cfg: GatewayConfig): K8sObject[] {
     gatewayService(cfg),
     gatewayStatefulSet(cfg),
     gatewayNetworkPolicy(cfg),
-    gatewayClusterIssuer(cfg),
+    gatewayIssuer(cfg),
     gatewayCertificate(cfg),
     gatewayRedirectMiddleware(cfg),
     gatewayHttpsIngress(cfg),
@@ -415,11 +403,15 @@ function gatewayNetworkPolicy(cfg: GatewayConfig): K8sObject {
   };
 }
 
-function gatewayClusterIssuer(cfg: GatewayConfig): K8sObject {
+/**
+ * A namespaced Issuer, not a ClusterIssuer: the Cloudflare token (DNS edit rights on the zone) then stays in the
+ * gateway's namespace, and no other namespace of the cluster can obtain a certificate for `*.<base>` through it.
+ */
+function gatewayIssuer(cfg: GatewayConfig): K8sObject {
   return {
     apiVersion: "cert-manager.io/v1",
-    kind: "ClusterIssuer",
-    metadata: clusterMeta(cfg, cfg.names.clusterIssuer),
+    kind: "Issuer",
+    metadata: meta(cfg, cfg.names.issuer),
     spec: {
       acme: {
         server: cfg.acmeStaging ? ACME_STAGING : ACME_PRODUCTION,
@@ -446,7 +438,7 @@ function gatewayCertificate(cfg: GatewayConfig): K8sObject {
     spec: {
       secretName: cfg.names.tlsSecret,
       dnsNames: gatewayHosts(cfg),
-      issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: cfg.names.clusterIssuer },
+      issuerRef: { group: "cert-manager.io", kind: "Issuer", name: cfg.names.issuer },
       privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
       secretTemplate: { labels: labels(cfg) },
     },
@@ -522,8 +514,8 @@ export interface GatewaySecretValues<V> {
 }
 
 /**
- * The admin-token Secret (gateway namespace) and the Cloudflare API token Secret (cert-manager's namespace, where a
- * ClusterIssuer's solver reads it). Values go in `stringData`; nothing else of the program ever holds them.
+ * The admin-token Secret and the Cloudflare API token Secret (read by the Issuer's DNS-01 solver), both in the
+ * gateway's namespace. Values go in `stringData`; nothing else of the program ever holds them.
  */
 export function gatewaySecrets<V>(cfg: GatewayConfig, values: GatewaySecretValues<V>): K8sObject[] {
   return [
@@ -537,7 +529,7 @@ export function gatewaySecrets<V>(cfg: GatewayConfig, values: GatewaySecretValue
     {
       apiVersion: "v1",
       kind: "Secret",
-      metadata: meta(cfg, cfg.names.cloudflareSecret, cfg.certManagerNamespace),
+      metadata: meta(cfg, cfg.names.cloudflareSecret),
       type: "Opaque",
       stringData: { [CLOUDFLARE_TOKEN_KEY]: values.cloudflareApiToken },
     },

@@ -78,7 +78,7 @@ describe("Gateway component", () => {
     assert.deepEqual(kinds, [
       "kubernetes:apps/v1:StatefulSet",
       "kubernetes:cert-manager.io/v1:Certificate",
-      "kubernetes:cert-manager.io/v1:ClusterIssuer",
+      "kubernetes:cert-manager.io/v1:Issuer",
       "kubernetes:core/v1:ConfigMap",
       "kubernetes:core/v1:Namespace",
       "kubernetes:core/v1:PersistentVolumeClaim",
@@ -167,13 +167,13 @@ describe("Gateway component", () => {
     assert.equal(await pulumi.isSecret(gateway.adminToken), true);
     assert.equal(await outputValue(gateway.adminToken), ADMIN_MOCK);
     const admin = k8sNamed("Secret", "gateway-admin");
-    const cloudflare = k8sNamed("Secret", "skipper-gateway-cloudflare");
+    const cloudflare = k8sNamed("Secret", "gateway-cloudflare");
     // The Secret's whole stringData travels as one secret value.
     assert.ok(isSecretValue(admin.inputs["stringData"]), "admin token Secret data is secret");
     assert.ok(isSecretValue(cloudflare.inputs["stringData"]), "Cloudflare token Secret data is secret");
     assert.deepEqual(ev.inputs(admin)["stringData"], { "admin-token": ADMIN_MOCK });
     assert.deepEqual(ev.inputs(cloudflare)["stringData"], { "api-token": CF_TOKEN });
-    assert.equal((ev.inputs(cloudflare)["metadata"] as { namespace: string }).namespace, "cert-manager");
+    assert.equal((ev.inputs(cloudflare)["metadata"] as { namespace: string }).namespace, "skipper-gateway");
     const holders = new Set([
       admin.urn,
       cloudflare.urn,

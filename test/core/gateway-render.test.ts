@@ -136,14 +136,18 @@ function gatewayReferenceProblems(objs: readonly K8sObject[]): string[] {
   }
   for (const cert of objs.filter((o) => o.kind === "Certificate") as Any[]) {
     const issuer = cert.spec.issuerRef;
-    if (issuer.kind !== "ClusterIssuer" || !has("ClusterIssuer", issuer.name)) problems.push("Certificate: no issuer");
+    if (issuer.kind !== "Issuer" || !has("Issuer", issuer.name, cert.metadata.namespace)) {
+      problems.push("Certificate: no issuer");
+    }
   }
-  for (const issuer of objs.filter((o) => o.kind === "ClusterIssuer") as Any[]) {
+  for (const issuer of objs.filter((o) => o.kind === "Issuer") as Any[]) {
     for (const solver of issuer.spec.acme.solvers) {
       const ref = solver.dns01.cloudflare.apiTokenSecretRef;
-      const secret = (objs as Any[]).find((o) => o.kind === "Secret" && o.metadata.name === ref.name);
-      if (!secret || !(ref.key in secret.stringData))
-        problems.push(`ClusterIssuer: no Secret key ${ref.name}/${ref.key}`);
+      const secret = (objs as Any[]).find(
+        (o) =>
+          o.kind === "Secret" && o.metadata.name === ref.name && o.metadata.namespace === issuer.metadata.namespace,
+      );
+      if (!secret || !(ref.key in secret.stringData)) problems.push(`Issuer: no Secret key ${ref.name}/${ref.key}`);
     }
   }
   return problems;
@@ -263,18 +267,26 @@ describe("gateway objects", () => {
     assert.deepEqual(admin.stringData, { [ADMIN_TOKEN_KEY]: "A" });
     assert.equal(admin.metadata.namespace, "skipper-gateway");
     assert.deepEqual(cloudflare.stringData, { [CLOUDFLARE_TOKEN_KEY]: "C" });
-    assert.equal(
-      cloudflare.metadata.namespace,
-      "cert-manager",
-      "a ClusterIssuer reads secrets from cert-manager's namespace",
-    );
+    assert.equal(cloudflare.metadata.namespace, "skipper-gateway", "the DNS token stays in the gateway's namespace");
+  });
+
+  it("issues the certificate through an Issuer of its own namespace, so no other namespace can use the DNS token", () => {
+    assert.equal(objs.filter((o) => o.kind === "ClusterIssuer").length, 0);
+    const issuer = find(objs, "Issuer");
+    assert.equal(issuer.metadata.namespace, "skipper-gateway");
+    assert.equal(issuer.spec.acme.solvers[0].dns01.cloudflare.apiTokenSecretRef.name, cfg.names.cloudflareSecret);
+    assert.deepEqual(find(objs, "Certificate").spec.issuerRef, {
+      group: "cert-manager.io",
+      kind: "Issuer",
+      name: issuer.metadata.name,
+    });
   });
 
   it("uses Let's Encrypt production unless staging is asked for", () => {
-    assert.match(find(objs, "ClusterIssuer").spec.acme.server, /acme-v02\.api\.letsencrypt\.org/);
+    assert.match(find(objs, "Issuer").spec.acme.server, /acme-v02\.api\.letsencrypt\.org/);
     const staging = renderGateway(gatewayConfig({ baseDomain: "skipper.run", bundle: BUNDLE, acmeStaging: true }));
-    assert.match(find(staging, "ClusterIssuer").spec.acme.server, /acme-staging-v02/);
-    assert.equal(find(staging, "ClusterIssuer").spec.acme.email, undefined);
+    assert.match(find(staging, "Issuer").spec.acme.server, /acme-staging-v02/);
+    assert.equal(find(staging, "Issuer").spec.acme.email, undefined);
   });
 
   it("honours the options (namespace, image digest, storage, trusted proxies)", () => {
@@ -303,7 +315,7 @@ describe("gateway objects", () => {
     assert.ok(
       objs2.filter((o) => o.metadata.namespace && o.kind !== "Secret").every((o) => o.metadata.namespace === "edge"),
     );
-    assert.equal(find(objs2, "ClusterIssuer").spec.acme.solvers[0].selector.dnsZones[0], "gw.example.com");
+    assert.equal(find(objs2, "Issuer").spec.acme.solvers[0].selector.dnsZones[0], "gw.example.com");
   });
 
   it("refuses a base domain that is not a domain name, and a privileged port", () => {
