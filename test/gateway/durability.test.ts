@@ -6,11 +6,12 @@
  * outcome is accepted for it, and the cluster is left alone from then on.
  */
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { type TestContext, test } from "node:test";
 import { tempDataPath } from "./registry-helpers.ts";
 import { call, type GatewayProcess, startGateway } from "./server-process.ts";
 
 const KILLS = Number(process.env["SKIPPER_DURABILITY_KILLS"] ?? 50);
+const WORKER_KILLS = Number(process.env["SKIPPER_DURABILITY_WORKER_KILLS"] ?? 10);
 const CLIENTS = 6;
 const ARGS = ["--allow-private", "--rate-limit", "1000000", "--rate-burst", "1000000"];
 
@@ -27,9 +28,9 @@ interface Known {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pick = <T>(items: readonly T[]): T | undefined => items[Math.floor(Math.random() * items.length)];
 
-test(`every acknowledged change survives ${KILLS} kill -9 restarts`, { timeout: 240_000 }, async (t) => {
+async function survivesKills(t: TestContext, kills: number, args: string[]): Promise<void> {
   const path = tempDataPath(t);
-  let gw: GatewayProcess = await startGateway(t, path, ARGS);
+  let gw: GatewayProcess = await startGateway(t, path, args);
   const known: Known[] = [];
   const counts = { created: 0, moved: 0, deleted: 0, inDoubt: 0, refusedConnections: 0 };
   let running = true;
@@ -93,11 +94,11 @@ test(`every acknowledged change survives ${KILLS} kill -9 restarts`, { timeout: 
 
   const clients = Array.from({ length: CLIENTS }, (_, i) => client(i));
   const started = Date.now();
-  for (let k = 0; k < KILLS; k++) {
+  for (let k = 0; k < kills; k++) {
     await sleep(20 + Math.random() * 200);
     gw.child.kill("SIGKILL");
     await gw.exited;
-    gw = await startGateway(t, path, ARGS);
+    gw = await startGateway(t, path, args);
   }
   running = false;
   await Promise.all(clients);
@@ -121,10 +122,20 @@ test(`every acknowledged change survives ${KILLS} kill -9 restarts`, { timeout: 
     assert.equal(beat.status, 200, `${k.id}: token no longer accepted`);
     checked++;
   }
-  assert.ok(counts.created >= KILLS, `too few registrations to mean anything: ${JSON.stringify(counts)}`);
+  assert.ok(counts.created >= kills, `too few registrations to mean anything: ${JSON.stringify(counts)}`);
   t.diagnostic(
-    `${KILLS} kills in ${((Date.now() - started) / 1000).toFixed(1)} s; ${JSON.stringify(counts)}; ${checked} live records verified`,
+    `${kills} kills in ${((Date.now() - started) / 1000).toFixed(1)} s; ${JSON.stringify(counts)}; ${checked} live records verified`,
   );
   gw.child.kill("SIGTERM");
   assert.equal((await gw.exited).code, 0);
-});
+}
+
+test(`every acknowledged change survives ${KILLS} kill -9 restarts`, { timeout: 240_000 }, (t) =>
+  survivesKills(t, KILLS, ARGS),
+);
+
+test(
+  `with --workers 2, every change acknowledged through a worker survives ${WORKER_KILLS} kill -9s of the primary`,
+  { timeout: 120_000 },
+  (t) => survivesKills(t, WORKER_KILLS, [...ARGS, "--workers", "2"]),
+);
