@@ -89,6 +89,23 @@ describe("code bundle", () => {
     assert.ok(!a.code.includes(REPO_ROOT), "no absolute path of this machine in the bundle");
   });
 
+  it("gives the real gateway the same hash in another process", async () => {
+    const here = gatewayBundle().sha256;
+    const script =
+      'import { gatewayBundle } from "./components/gateway.ts"; process.stdout.write(gatewayBundle().sha256);';
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      cwd: REPO_ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => {
+      out += c.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    assert.equal(code, 0);
+    assert.equal(out, here);
+  });
+
   it("changes its hash when the code changes", async () => {
     const dir = await tempDir();
     await writeFile(path.join(dir, "one.ts"), 'console.log("one");\n');

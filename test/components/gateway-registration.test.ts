@@ -19,6 +19,7 @@ import { validateObjects } from "../support/k8s-validate.ts";
 import {
   type Evaluated,
   evaluateProgram,
+  isKnown,
   isSecretValue,
   valueOf as outputValue,
   type RecordedResource,
@@ -191,5 +192,29 @@ describe("registerStackCluster (the defineStack hook)", () => {
     const bodies = registers.map((r) => String(run.inputs(r)["create"]));
     assert.ok(bodies.some((b) => b.includes('{"ip":"203.0.113.10","port":80}')));
     assert.ok(bodies.some((b) => b.includes('{"ip":"203.0.113.10","port":80,"name":"acme"}')));
+  });
+});
+
+describe("GatewayRegistration at a first preview", () => {
+  it("plans without the token, which stays unknown and secret", async () => {
+    let token: pulumi.Output<string> | undefined;
+    const run = await evaluateProgram(
+      () => {
+        const provider = new k8s.Provider("k8s", { kubeconfig: "fake" });
+        const r = new GatewayRegistration("gateway", {
+          baseDomain: "skipper.run",
+          host: HOST,
+          connection: { host: HOST.address },
+          cluster: { provider },
+        });
+        token = r.token;
+        return {};
+      },
+      { preview: true },
+    );
+    assert.ok(token);
+    assert.equal(await isKnown(token), false);
+    assert.equal(await pulumi.isSecret(token), true);
+    assert.equal(run.ofType("kubernetes:batch/v1:CronJob").length, 1, "the heartbeat is planned all the same");
   });
 });
