@@ -54,6 +54,7 @@ export class Exchange implements ConnOwner, ResponseSink {
   private finished = false;
   private retried = false;
   private wasReused = false;
+  private awaitingDrain = false;
 
   constructor(
     private readonly host: ExchangeHost,
@@ -85,6 +86,7 @@ export class Exchange implements ConnOwner, ResponseSink {
   }
 
   clientDrained(): void {
+    this.awaitingDrain = false;
     this.conn?.socket.resume();
   }
 
@@ -175,7 +177,8 @@ export class Exchange implements ConnOwner, ResponseSink {
       else this.res.end();
       return;
     }
-    if (chunk.length > 0 && !this.res.write(chunk)) {
+    if (chunk.length > 0 && !this.res.write(chunk) && !this.awaitingDrain) {
+      this.awaitingDrain = true;
       this.conn?.socket.pause();
       this.res.once("drain", onResDrain);
     }

@@ -142,6 +142,8 @@ export class UpstreamPool {
   release(conn: UpstreamConn): void {
     conn.owner = undefined;
     if (conn.isClosed) return;
+    // The last exchange may have paused reading for a slow client just as its response completed.
+    if (conn.socket.isPaused()) conn.socket.resume();
     let list = this.idle.get(conn.key);
     if (!list) {
       list = [];

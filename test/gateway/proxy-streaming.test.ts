@@ -5,8 +5,9 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import http from "node:http";
+import net from "node:net";
 import { after, before, test } from "node:test";
-import { BASE, type Harness, startProxyHarness, startUpstream, type Upstream } from "./support-proxy.ts";
+import { BASE, type Harness, listen, startProxyHarness, startUpstream, type Upstream } from "./support-proxy.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -207,4 +208,61 @@ test("256 MiB up and 256 MiB down arrive intact without the process growing with
   }
   const growth = (peak - rssBefore) / 1048576;
   assert.ok(growth < 96, `RSS grew by ${growth.toFixed(0)} MiB while moving 512 MiB`);
+});
+
+test("a connection released while the slow client had paused it serves the next request", async (t) => {
+  // Every request gets a 2 MiB chunked body whose last-chunk marker travels in the same write as the data.
+  const body = Buffer.alloc(2 * 1024 * 1024, 5);
+  const upstream = net.createServer((socket) => {
+    let pending = "";
+    socket.on("error", () => {});
+    socket.on("data", (d: Buffer) => {
+      pending += d.toString("latin1");
+      while (pending.includes("\r\n\r\n")) {
+        pending = pending.slice(pending.indexOf("\r\n\r\n") + 4);
+        socket.write(
+          Buffer.concat([
+            Buffer.from(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n`),
+            body,
+            Buffer.from("\r\n0\r\n\r\n"),
+          ]),
+        );
+      }
+    });
+  });
+  const port = await listen(upstream);
+  const slowGw = await startProxyHarness({ limits: { upstreamIdleTimeoutMs: 1500 } });
+  t.after(async () => {
+    await slowGw.close();
+    upstream.close();
+  });
+  slowGw.clusters.set("big", { ip: "127.0.0.1", port });
+  const fetchBig = async (pauseMs: number) => {
+    const req = http.request({
+      host: "127.0.0.1",
+      port: slowGw.port,
+      path: "/",
+      headers: { host: `big.${BASE}` },
+      agent: false,
+    });
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      req.on("response", resolve);
+      req.on("error", reject);
+      req.end();
+    });
+    res.pause();
+    await sleep(pauseMs);
+    let n = 0;
+    res.on("data", (c: Buffer) => {
+      n += c.length;
+    });
+    res.resume();
+    await new Promise((resolve) => res.on("end", resolve));
+    return { status: res.statusCode, n };
+  };
+  assert.deepEqual(await fetchBig(300), { status: 200, n: body.length });
+  const started = performance.now();
+  assert.deepEqual(await fetchBig(0), { status: 200, n: body.length });
+  assert.ok(performance.now() - started < 1000, "the reused connection answered at once");
+  assert.equal(slowGw.plane.stats().upstreamReusesTotal, 1);
 });
