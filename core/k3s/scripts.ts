@@ -80,12 +80,15 @@ else problem "neither curl nor wget is installed. Fix: apt-get install -y curl";
 for port in ${portList}; do
   if ! command -v ss >/dev/null 2>&1; then problem "ss not found, cannot check ports. Fix: apt-get install -y iproute2"; break; fi
   holders=$(ss -Hltnp "sport = :$port" 2>/dev/null || true)
-  if [ -z "$holders" ]; then echo "skipper: ok port $port free"
-  elif ! echo "$holders" | grep -Evq 'users:\(\("(k3s|traefik)'; then echo "skipper: ok port $port held by k3s"
-  else
-    who=$(echo "$holders" | grep -o 'users:((.*))' | head -n1 || true)
+  if [ -z "$holders" ]; then echo "skipper: ok port $port free"; continue; fi
+  # grep exits 1 when every listener is k3s's own (a re-run on an installed server), 0 when another holds the port.
+  status=0
+  others=$(printf '%s\\n' "$holders" | grep -Ev 'users:\\(\\("(k3s|traefik)') || status=$?
+  if [ "$status" = 1 ]; then echo "skipper: ok port $port held by k3s"
+  elif [ "$status" = 0 ]; then
+    who=$(printf '%s\\n' "$others" | grep -o 'users:((.*))' | head -n1 || true)
     problem "port $port is already in use\${who:+ by $who}; k3s needs it. Fix: stop the service listening on $port (see: ss -ltnp 'sport = :$port')"
-  fi
+  else fail "could not check port $port (grep failed)"; fi
 done
 
 if [ \${#problems[@]} -gt 0 ]; then

@@ -11,7 +11,7 @@ import { planHostSteps } from "../../core/k3s/steps.ts";
 import type { PreflightSpec } from "../../core/spec.ts";
 import { assertNoSecret, type Fixture, LAB_PREFLIGHT, makeFixture } from "./fixture.ts";
 import { type TestHost, waitForPort } from "./lab.ts";
-import { diagnose, runSteps, StepFailed, timingTable } from "./ssh.ts";
+import { diagnose, runStep, runSteps, StepFailed, timingTable } from "./ssh.ts";
 
 /** What any of the steps would leave behind. */
 const INSTALLED = [
@@ -56,21 +56,35 @@ describe("preflight failures are clear and install nothing", () => {
     return err.result.stderr;
   }
 
-  it("a port the cluster needs is taken", async () => {
+  it("ports the cluster needs are taken (by a named service on the host, and by an unknown holder)", async () => {
+    // A service of the host itself on port 80, named like one (ss shows its name); perl is in Debian's base system.
+    const serve80 =
+      "cp /usr/bin/perl /usr/local/sbin/nginx; setsid /usr/local/sbin/nginx -MIO::Socket::INET " +
+      "-e '$s = IO::Socket::INET->new(LocalPort => 80, Listen => 5, ReuseAddr => 1) or die; 1 while $s->accept' " +
+      "</dev/null >/dev/null 2>&1 & echo $! >/root/nginx.pid";
+    await runStep(fx.connection(host), { name: "serve-80", create: serve80, triggers: [], timeoutSeconds: 10 }, "");
+    // A listener in the host's network namespace but outside its process view: ss cannot name it.
     const listener = host.spawnInNetns(process.execPath, [
       "-e",
       "require('net').createServer().listen(6443, '0.0.0.0')",
     ]);
     try {
+      await waitForPort(host.address, 80, 5000);
       await waitForPort(host.address, 6443, 5000);
       const stderr = await expectPreflightFailure({});
       assert.match(
         stderr,
+        /skipper: error: preflight on .*: port 80 is already in use by users:\(\("nginx",pid=\d+,fd=\d+\)\); k3s needs it\. Fix: stop the service listening on 80/,
+      );
+      assert.match(
+        stderr,
         /skipper: error: preflight on .*: port 6443 is already in use; k3s needs it\. Fix: stop the service listening on 6443/,
       );
-      assert.doesNotMatch(stderr, /port (80|443) /, "only the taken port is reported");
+      assert.doesNotMatch(stderr, /port 443 /, "only the taken ports are reported");
     } finally {
       listener.kill("SIGKILL");
+      const stop = "kill $(cat /root/nginx.pid); rm -f /usr/local/sbin/nginx /root/nginx.pid";
+      await runStep(fx.connection(host), { name: "stop-80", create: stop, triggers: [], timeoutSeconds: 10 }, "");
     }
   });
 
