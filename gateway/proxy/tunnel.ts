@@ -2,6 +2,9 @@
  * Protocol upgrades (WebSocket): open a fresh connection to the upstream, send the upgrade request, and once the
  * upstream answers 101 relay its head and then pipe raw bytes both ways. Any other answer is relayed and the
  * connection closed. Tunnels never go back to the pool.
+ *
+ * Closing: when one side closes, the other is ended gracefully (so a final WebSocket close frame still arrives) and
+ * destroyed if it lingers; errors and idle timeouts destroy both at once.
  */
 import net from "node:net";
 import type { Duplex } from "node:stream";
@@ -17,7 +20,10 @@ export interface TunnelOptions {
 
 export type TunnelOutcome = "tunnel-closed" | "connect-failed" | "upstream-error" | "upstream-refused";
 
-/** Relay an upgrade request whose head is already built; `done` is called once when both sockets are gone. */
+/** How long a half-closed tunnel may take to finish closing before both sockets are destroyed. */
+const LINGER_MS = 5000;
+
+/** Relay an upgrade request whose head is already built; `done` is called once when the tunnel is gone. */
 export function openTunnel(
   client: Duplex,
   early: Buffer,
@@ -28,49 +34,75 @@ export function openTunnel(
   done: (outcome: TunnelOutcome) => void,
 ): { destroy(): void } {
   let outcome: TunnelOutcome = "tunnel-closed";
-  let settled = false;
+  let finished = false;
+  let connected = false;
+  let headSent = false;
+  let switched = false;
+  let clientClosed = false;
+  let upstreamClosed = false;
+  let linger: NodeJS.Timeout | undefined;
   const upstream = net.connect({ host: ip, port, noDelay: true });
+
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(connectTimer);
+    clearTimeout(linger);
+    done(outcome);
+  };
   const destroyBoth = () => {
     client.destroy();
     upstream.destroy();
+    finish();
   };
-  const settle = () => {
-    if (settled) return;
-    settled = true;
-    clearTimeout(connectTimer);
-    destroyBoth();
-    done(outcome);
+  const closeSoon = () => {
+    linger ??= setTimeout(destroyBoth, LINGER_MS);
   };
+  /** Answer the client with the gateway's page (nothing was relayed yet) and close. */
   const refuse = (status: number, why: TunnelOutcome) => {
     outcome = why;
-    if (!switched && client.writable) client.end(rawPage(status));
     upstream.destroy();
-    settle();
+    if (!headSent && client.writable) client.end(rawPage(status));
+    else client.end();
+    closeSoon();
   };
+
   const connectTimer = setTimeout(() => refuse(502, "connect-failed"), options.connectTimeoutMs);
-  let connected = false;
-  let switched = false;
   upstream.once("connect", () => {
     connected = true;
     clearTimeout(connectTimer);
   });
   upstream.on("error", () => {
     if (!connected) refuse(502, "connect-failed");
-    else if (!switched && !headSent) refuse(502, "upstream-error");
-    else settle();
+    else if (!headSent) refuse(502, "upstream-error");
+    else destroyBoth();
   });
-  upstream.on("close", settle);
-  client.on("error", settle);
-  client.on("close", settle);
-  upstream.setTimeout(options.idleTimeoutMs, settle);
-  if ("setTimeout" in client && typeof client.setTimeout === "function")
-    client.setTimeout(options.idleTimeoutMs, settle);
+  client.on("error", destroyBoth);
+  upstream.on("close", () => {
+    upstreamClosed = true;
+    if (clientClosed) finish();
+    else {
+      client.end();
+      closeSoon();
+    }
+  });
+  client.on("close", () => {
+    clientClosed = true;
+    if (upstreamClosed) finish();
+    else {
+      upstream.end();
+      closeSoon();
+    }
+  });
+  upstream.setTimeout(options.idleTimeoutMs, destroyBoth);
+  if ("setTimeout" in client && typeof client.setTimeout === "function") {
+    client.setTimeout(options.idleTimeoutMs, destroyBoth);
+  }
 
   upstream.write(requestHead, "latin1");
   if (early.length > 0) upstream.write(early);
   client.pipe(upstream);
 
-  let headSent = false;
   const parser = new ResponseParser(options.maxResponseHeadBytes);
   const sink: ResponseSink = {
     onHead(head: ResponseHead) {
@@ -79,8 +111,9 @@ export function openTunnel(
       for (let i = 0; i < head.headers.length; i += 2) text += `${head.headers[i]}: ${head.headers[i + 1]}\r\n`;
       if (head.status === 101) switched = true;
       else {
+        // Not switching: relay the answer, then close (the body, if any, is framed by the close).
         outcome = "upstream-refused";
-        if (head.framing !== "length") text += "connection: close\r\n";
+        text += "connection: close\r\n";
       }
       client.write(`${text}\r\n`, "latin1");
     },
@@ -100,15 +133,17 @@ export function openTunnel(
       return;
     }
     if (switched) {
-      // From here on the bytes are the upgraded protocol's: plain piping.
+      // From here on the bytes are the upgraded protocol's: plain piping (pipe ends the client when upstream ends).
       upstream.removeListener("data", onHeadData);
+      upstream.removeListener("end", onEndBeforeSwitch);
       upstream.pipe(client);
     }
   };
-  upstream.on("data", onHeadData);
-  upstream.on("end", () => {
-    if (!switched && parser.finish() !== undefined && !headSent) refuse(502, "upstream-error");
+  const onEndBeforeSwitch = () => {
+    if (parser.finish() !== undefined && !headSent) refuse(502, "upstream-error");
     else client.end();
-  });
-  return { destroy: settle };
+  };
+  upstream.on("data", onHeadData);
+  upstream.on("end", onEndBeforeSwitch);
+  return { destroy: destroyBoth };
 }
