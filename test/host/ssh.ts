@@ -83,7 +83,7 @@ function dialOnce(conn: Connection): Promise<Client> {
     client.on("error", (err: Error & { level?: string }) => {
       if (settled) return;
       settled = true;
-      client.end();
+      client.destroy();
       if (mismatch !== undefined) {
         reject(
           new Error(
@@ -172,8 +172,17 @@ export async function runStep(conn: Connection, step: HostStep, token: string, t
     if (traffic) traffic.commands++;
     return await exec(client, step, stepStdin(step, token), dialMs);
   } finally {
-    client.end();
+    close(client);
   }
+}
+
+/**
+ * End a connection, and drop it if the server does not close its side soon: a socket left waiting for a host that
+ * went away (FIN never acknowledged) would keep the test process alive.
+ */
+export function close(client: Client): void {
+  client.end();
+  setTimeout(() => client.destroy(), 1000).unref();
 }
 
 /** Run steps in order, stopping at the first failure (as the engine does for dependent commands). */
