@@ -177,3 +177,30 @@ test("the per-cluster tunnel cap answers 503 with Retry-After", async () => {
   await opened(again);
   again.close();
 });
+
+test("an idle tunnel is closed after the tunnel idle timeout; a down upstream gives 502", async (t) => {
+  const short = await startProxyHarness({ limits: { tunnelIdleTimeoutMs: 300 } });
+  t.after(() => short.close());
+  short.clusters.set("acme", { ip: "127.0.0.1", port: (echo.address() as AddressInfo).port });
+  const ws = new WebSocket(`ws://127.0.0.1:${short.port}/`, { headers: { host: `acme.${BASE}` } });
+  await opened(ws);
+  ws.send("still here");
+  assert.equal((await nextMessage(ws)).data.toString(), "still here");
+  const started = performance.now();
+  await new Promise((resolve) => ws.once("close", resolve));
+  const idle = performance.now() - started;
+  assert.ok(idle >= 250 && idle < 2000, `closed after ${Math.round(idle)} ms of silence (timeout 300 ms)`);
+
+  const dead = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  await new Promise((resolve) => dead.once("listening", resolve));
+  const deadPort = (dead.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => dead.close(() => resolve()));
+  short.clusters.set("gone", { ip: "127.0.0.1", port: deadPort });
+  const raw = await rawRequest(
+    short.port,
+    `GET / HTTP/1.1\r\nHost: gone.${BASE}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+      "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+  );
+  assert.equal(statusOf(raw), 502);
+  assert.equal(short.plane.stats().connectFailuresTotal, 1);
+});
