@@ -15,7 +15,7 @@ import { hostKeyFingerprint, parseHostKey } from "../../core/k3s/hostkey.ts";
 import type { HostStep } from "../../core/k3s/steps.ts";
 import { type Fixture, makeFixture } from "./fixture.ts";
 import { type TestHost, waitForPort } from "./lab.ts";
-import { dial, runStep } from "./ssh.ts";
+import { dial, runStep, type Traffic } from "./ssh.ts";
 
 const KIP = fileURLToPath(new URL("../../cli/bin/kip.js", import.meta.url));
 const MARKER = "root/skipper-command-ran";
@@ -92,15 +92,21 @@ describe("SSH failures and host key pinning", () => {
 
   it("a key the host does not accept fails at once, naming the user and the fix", async () => {
     const wrong = ssh2.utils.generateKeyPairSync("ed25519").private;
-    const { error, ms } = await timedFailure(() => dial(fx.connection(host, { privateKey: wrong, dialErrorLimit: 5 })));
+    const traffic: Traffic = { connections: 0, commands: 0 };
+    const { error, ms } = await timedFailure(() =>
+      dial(fx.connection(host, { privateKey: wrong, dialErrorLimit: 5 }), traffic),
+    );
+    assert.equal(traffic.connections, 1, "an authentication failure is not retried");
     assert.match(error.message, /the host refused the SSH key for user root\. Fix: add the matching public key/);
     assert.ok(ms < 5000, `failed in ${ms} ms (not retried)`);
   });
 
   it("nothing listening: a bounded number of quick attempts, then a clear error", async () => {
+    const traffic: Traffic = { connections: 0, commands: 0 };
     const { error, ms } = await timedFailure(() =>
-      dial(fx.connection(host, { port: 2222, dialErrorLimit: 3, perDialTimeout: 2 })),
+      dial(fx.connection(host, { port: 2222, dialErrorLimit: 3, perDialTimeout: 2 }), traffic),
     );
+    assert.equal(traffic.connections, 3, "exactly dialErrorLimit attempts");
     assert.match(
       error.message,
       /could not connect after 3 attempt\(s\) of at most 2 s \(.*ECONNREFUSED.*\)\. Fix: check the address and port/,
