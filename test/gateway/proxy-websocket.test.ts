@@ -202,5 +202,7 @@ test("an idle tunnel is closed after the tunnel idle timeout; a down upstream gi
       "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
   );
   assert.equal(statusOf(raw), 502);
+  for (let i = 0; i < 100 && short.plane.stats().connectFailuresTotal === 0; i++) await sleep(10);
   assert.equal(short.plane.stats().connectFailuresTotal, 1);
+  assert.equal(short.plane.stats().tunnelsOpen, 0);
 });
