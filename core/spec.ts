@@ -37,8 +37,10 @@ export interface K3sSpec {
    */
   readonly installScriptUrl?: string;
   /**
-   * Base URL of a mirror that serves k3s release artifacts (`<url>/<version>/k3s`, `sha256sum-amd64.txt`, …); passed
-   * to the installer as `INSTALL_K3S_MIRROR_URL`-style settings. @default unset (GitHub releases)
+   * Base URL of a mirror laid out like k3s's GitHub releases: `<url>/<version with + as %2B>/k3s` (or `k3s-arm64`)
+   * and `sha256sum-<arch>.txt` beside it. When set, the host downloads the binary from there, checks its checksum and
+   * runs the installer with `INSTALL_K3S_SKIP_DOWNLOAD=true`; `file://` works for air-gapped hosts.
+   * @default unset (the installer downloads from GitHub)
    */
   readonly artifactUrl?: string;
   /** Extra `k3s server` flags, appended after Skipper's own. @default [] */
