@@ -33,7 +33,7 @@ export interface K3sClusterArgs {
 /** Objects as one multi-document YAML file, in the order given. */
 export function manifestsYaml(objects: readonly K8sObject[]): string | undefined {
   if (objects.length === 0) return undefined;
-  return objects.map((o) => stringify(o, { lineWidth: 0 })).join("---\n");
+  return objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join("---\n");
 }
 
 export class K3sCluster extends pulumi.ComponentResource implements ClusterTarget {

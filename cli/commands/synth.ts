@@ -34,13 +34,17 @@ export function register(program: Command): void {
       const problem = replaceProblem(out);
       if (problem) throw new Error(problem);
       process.stderr.write(`kip synth: evaluating ${target.shown}\n`);
-      const { synthStack } = await import("../synth/run.ts");
-      const result = await synthStack(target);
-      writeTree(out, result.files);
+      const started = performance.now();
+      const { synthStackInWorker } = await import("../synth/run.ts");
+      const result = await synthStackInWorker(target);
+      const evaluated = performance.now();
+      await writeTree(out, result.files);
+      const seconds = (from: number, to: number): string => `${((to - from) / 1000).toFixed(1)} s`;
       const { objects, scripts, resources } = result.counts;
       process.stderr.write(
         `kip synth: wrote ${objects} Kubernetes objects, ${scripts} host scripts and summary.json ` +
-          `(${resources} resources) to ${flags.out}\n`,
+          `(${resources} resources) to ${flags.out} ` +
+          `(evaluated in ${seconds(started, evaluated)}, written in ${seconds(evaluated, performance.now())})\n`,
       );
       if (flags.json) process.stdout.write(`${JSON.stringify(result.summary, null, 2)}\n`);
     });

@@ -164,7 +164,7 @@ export function synthesize(input: SynthInput): SynthOutput {
     const obj = sortKeys(scrub(r.inputs), ["apiVersion", "kind", "metadata"]) as Record<string, unknown>;
     const file = k8sFile(tree, r, obj);
     if (files.has(file)) throw new Error(`two Kubernetes objects would be written to ${file} (${r.urn})`);
-    files.set(file, stringify(obj, { lineWidth: 0 }));
+    files.set(file, stringify(obj, { lineWidth: 0, aliasDuplicateObjects: false }));
     fileOf.set(r.urn, file);
     objects++;
   }

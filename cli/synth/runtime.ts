@@ -219,7 +219,7 @@ export function startMockRuntime(opts: MockRuntimeOptions): MockRuntime {
   const mocks: pulumi.runtime.Mocks = {
     newResource: (args) => ({
       id: opts.preview ? undefined : `${args.name}-id`,
-      state: { ...args.inputs, ...stateFor(args) },
+      state: stateFor(args),
     }),
     call: (args) => args.inputs,
   };
@@ -241,13 +241,22 @@ export function startMockRuntime(opts: MockRuntimeOptions): MockRuntime {
  * and, when its default export is a function, that function called and awaited. Resolves, once every registration
  * has finished, to what the program returned (Outputs and all; `MockRuntime.stackOutputs` has them as sent).
  */
-export async function runProgram(load: () => Promise<unknown>): Promise<unknown> {
+export interface RunOptions {
+  /**
+   * Skip the stack traces the SDK records for every resource and promise (source positions for the engine's
+   * display, leak diagnostics) while the program's function runs: with source maps on, they are most of the cost of
+   * a large stack. Errors thrown meanwhile carry no stack trace, only their message. @default false
+   */
+  readonly cheapStackTraces?: boolean;
+}
+
+export async function runProgram(load: () => Promise<unknown>, opts: RunOptions = {}): Promise<unknown> {
   let result: unknown;
   let failure: { error: unknown } | undefined;
   try {
     await pulumi.runtime.runInPulumiStack(async () => {
       try {
-        result = await callProgram(load);
+        result = await callProgram(load, opts);
         return result;
       } catch (error) {
         // Kept here rather than thrown through the stack resource: the SDK would leave that rejection unobserved in
@@ -270,7 +279,7 @@ export async function runProgram(load: () => Promise<unknown>): Promise<unknown>
   return result;
 }
 
-async function callProgram(load: () => Promise<unknown>): Promise<unknown> {
+async function callProgram(load: () => Promise<unknown>, opts: RunOptions): Promise<unknown> {
   const mod = (await load()) as Record<string, unknown>;
   let exported: unknown = mod;
   if (Object.getOwnPropertyDescriptor(mod, "default") !== undefined) {
@@ -281,5 +290,22 @@ async function callProgram(load: () => Promise<unknown>): Promise<unknown> {
     }
     exported = mod["default"];
   }
-  return exported instanceof Function ? await exported() : exported;
+  if (!(exported instanceof Function)) return exported;
+  if (!opts.cheapStackTraces) return await exported();
+  // Only around the call, after every module is loaded: some modules inspect stacks while they load.
+  const limit = Error.stackTraceLimit;
+  const sourceMaps = process.sourceMapsEnabled;
+  // The SDK's static `Resource.callsites` (source positions) raises the limit to Infinity for every resource.
+  const resourceClass = pulumi.Resource as unknown as { callsites: () => unknown[] };
+  const callsites = resourceClass.callsites;
+  Error.stackTraceLimit = 0;
+  process.setSourceMapsEnabled(false);
+  resourceClass.callsites = () => [];
+  try {
+    return await exported();
+  } finally {
+    Error.stackTraceLimit = limit;
+    process.setSourceMapsEnabled(sourceMaps);
+    resourceClass.callsites = callsites;
+  }
 }

@@ -4,6 +4,7 @@
  * folder is refused, never deleted.
  */
 import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 
 /** The file that marks a folder as written (and replaceable) by `kip synth`. */
@@ -19,8 +20,11 @@ export function replaceProblem(dir: string): string | undefined {
   return `${dir} exists and was not written by kip synth (no ${MARKER_FILE} in it); choose another --out or remove it yourself`;
 }
 
+/** How many files are written at once (the file system, not the CPU, is the limit when there are thousands). */
+const PARALLEL_WRITES = 16;
+
 /** Write `files` (relative path → content) as the whole content of `dir`. */
-export function writeTree(dir: string, files: ReadonlyMap<string, string>): void {
+export async function writeTree(dir: string, files: ReadonlyMap<string, string>): Promise<void> {
   const target = resolve(dir);
   const problem = replaceProblem(target);
   if (problem) throw new Error(problem);
@@ -31,12 +35,20 @@ export function writeTree(dir: string, files: ReadonlyMap<string, string>): void
   try {
     mkdirSync(tmp);
     writeFileSync(join(tmp, MARKER_FILE), MARKER_TEXT);
-    for (const [rel, content] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const entries = [...files].map(([rel, content]) => {
       const path = join(tmp, rel);
       if (!path.startsWith(`${tmp}/`)) throw new Error(`refusing to write outside the output folder: ${rel}`);
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, content);
-    }
+      return [path, content] as const;
+    });
+    for (const folder of new Set(entries.map(([path]) => dirname(path)))) mkdirSync(folder, { recursive: true });
+    let next = 0;
+    const writer = async (): Promise<void> => {
+      while (next < entries.length) {
+        const [path, content] = entries[next++] as readonly [string, string];
+        await writeFile(path, content);
+      }
+    };
+    await Promise.all(Array.from({ length: PARALLEL_WRITES }, writer));
     if (existsSync(target)) rmSync(target, { recursive: true });
     renameSync(tmp, target);
   } finally {
