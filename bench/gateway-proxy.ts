@@ -1,7 +1,8 @@
 /**
  * Gateway data plane vs nginx, side by side, on loopback.
  *
- *   node --import tsx bench/gateway-proxy.ts [--duration 8] [--quick]
+ *   node --import tsx bench/gateway-proxy.ts [--duration 5] [--rounds 2] [--quick] [--only http|ws]
+ *                                            [--ws-connections 50]
  *
  * Needs `nginx` and `wrk` (Debian: apt-get install nginx wrk) and `taskset`. Layout on a 2-core machine: the proxy
  * under test (Skipper's data plane, or nginx with one worker) is pinned to core 1; the load generator (wrk, or the
@@ -412,6 +413,8 @@ async function main(): Promise<void> {
   const quick = args.includes("--quick");
   const duration = option(args, "--duration", quick ? 3 : 5);
   const rounds = option(args, "--rounds", quick ? 1 : 2);
+  const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined; // "http" or "ws"
+  const wsConns = option(args, "--ws-connections", 50);
   const nginx = need("nginx", "Install it with: apt-get install nginx");
   need("wrk", "Install it with: apt-get install wrk");
   need("taskset", "It is part of util-linux.");
@@ -467,7 +470,7 @@ async function main(): Promise<void> {
 
     const rows: string[][] = [];
     const head = ["test", "nginx", "gateway", "gateway/nginx"];
-    for (const c of [50, 200]) {
+    for (const c of only === "ws" ? [] : [50, 200]) {
       const [n, g] = await alternate(
         rounds,
         () => runWrk(nginxPort, c, duration, ngxPids),
@@ -485,14 +488,15 @@ async function main(): Promise<void> {
       ]);
       if (n.errors + g.errors > 0) rows.push([`HTTP ${c} conns: errors`, String(n.errors), String(g.errors), ""]);
     }
-    const wsConns = 50;
-    const [nWs, gWs] = await alternate(
-      rounds,
-      () => runWsLoad(nginxPort, wsConns, duration),
-      () => runWsLoad(gwPort, wsConns, duration),
-      (r) => r,
-    );
-    rows.push([`WebSocket echo ${wsConns} conns: msgs/s`, fmt(nWs), fmt(gWs), fmt(gWs / nWs, 2)]);
+    if (only !== "http") {
+      const [nWs, gWs] = await alternate(
+        rounds,
+        () => runWsLoad(nginxPort, wsConns, duration),
+        () => runWsLoad(gwPort, wsConns, duration),
+        (r) => r,
+      );
+      rows.push([`WebSocket echo ${wsConns} conns: msgs/s`, fmt(nWs), fmt(gWs), fmt(gWs / nWs, 2)]);
+    }
     rows.push(["gateway RSS MB, idle after start", "", fmt(idleRss, 1), ""]);
     rows.push(["gateway RSS MB, after the load", "", fmt(rssMb(gw.pid!), 1), ""]);
     console.log(`load average after: ${os.loadavg()[0]!.toFixed(2)}`);
