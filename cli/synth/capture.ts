@@ -6,9 +6,9 @@
  * Secrets show as `<secret>`; every map is key-sorted and every list sorted or in a fixed order, so two runs on the
  * same stack give the same bytes.
  */
-import { stringify } from "yaml";
 import type { RecordedResource } from "./runtime.ts";
 import { SECRET_PLACEHOLDER, scrub, sortKeys, stableJson } from "./scrub.ts";
+import { toYaml } from "./yaml.ts";
 
 export const K8S_DIR = "k8s";
 export const HOSTS_DIR = "hosts";
@@ -164,7 +164,7 @@ export function synthesize(input: SynthInput): SynthOutput {
     const obj = sortKeys(scrub(r.inputs), ["apiVersion", "kind", "metadata"]) as Record<string, unknown>;
     const file = k8sFile(tree, r, obj);
     if (files.has(file)) throw new Error(`two Kubernetes objects would be written to ${file} (${r.urn})`);
-    files.set(file, stringify(obj, { lineWidth: 0, aliasDuplicateObjects: false }));
+    files.set(file, toYaml(obj));
     fileOf.set(r.urn, file);
     objects++;
   }
