@@ -12,8 +12,23 @@
 const RESERVED = /^(y|n|yes|no|on|off|true|false|null|~)$/i;
 /** Starts with a letter, `_` or `/`; then word characters and `. / @ + = , -`, with `:` only between them. */
 const PLAIN = /^[A-Za-z_/][\w./@+=,-]*(?::[\w./@+=,-]+)*$/;
-/** Characters a literal block cannot carry exactly. */
-const NOT_IN_BLOCK = /[\r\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u0085\u2028\u2029\ufeff]/;
+/** Whether `s` has a character a literal block cannot carry exactly (control characters other than tab and newline, CR, NEL, line/paragraph separators, BOM). */
+function hasNonBlockChar(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (
+      (c < 0x20 && c !== 0x09 && c !== 0x0a) ||
+      c === 0x7f ||
+      c === 0x85 ||
+      c === 0x2028 ||
+      c === 0x2029 ||
+      c === 0xfeff
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
 
 function scalarString(s: string): string {
   if (PLAIN.test(s) && !RESERVED.test(s)) return s;
@@ -22,7 +37,7 @@ function scalarString(s: string): string {
 
 /** A literal block for a multi-line string, or undefined when the string must be quoted. */
 function block(s: string, indent: string): string | undefined {
-  if (!s.includes("\n") || NOT_IN_BLOCK.test(s) || /^[ \t\n]/.test(s) || s.endsWith("\n\n")) return undefined;
+  if (!s.includes("\n") || hasNonBlockChar(s) || /^[ \t\n]/.test(s) || s.endsWith("\n\n")) return undefined;
   const body = s.endsWith("\n") ? s.slice(0, -1) : s;
   if (body.split("\n").some((line) => /[ \t]$/.test(line))) return undefined;
   const header = s.endsWith("\n") ? "|" : "|-";
