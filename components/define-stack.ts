@@ -11,7 +11,7 @@ import { renderAddons } from "../core/render/addons.ts";
 import type { ClusterSpec, StackSpec } from "../core/spec.ts";
 import { validateStack } from "../core/validate/stack.ts";
 import type { InfraProvider } from "../providers/infra-provider.ts";
-import { App } from "./app.ts";
+import { App, secretEnvFromConfig } from "./app.ts";
 import { K3sCluster } from "./k3s-cluster.ts";
 import { Project } from "./project.ts";
 import { Service } from "./service.ts";
@@ -44,6 +44,8 @@ export function toStackSpec(args: DefineStackArgs): StackSpec {
 /** Build every component of the stack; call inside a Pulumi program (or under mocks). */
 export function buildStack(args: DefineStackArgs): StackOutputs {
   const stack = validateStack(toStackSpec(args));
+  // Every config secret the apps need, read before any resource exists: a missing one stops the program cleanly.
+  const secretEnv = new Map(stack.apps.map((app) => [app.name, secretEnvFromConfig(app)]));
   const cluster = new K3sCluster("cluster", {
     cluster: stack.cluster,
     infra: args.cluster.provider,
@@ -60,7 +62,12 @@ export function buildStack(args: DefineStackArgs): StackOutputs {
   const apps: Record<string, string[]> = {};
   for (const app of stack.apps) {
     const bound = app.bind.flatMap((b) => services.get(b) ?? []);
-    apps[app.name] = [...new App(app.name, { app, stack, cluster }, after(app.project, bound)).urls];
+    const component = new App(
+      app.name,
+      { app, stack, cluster, secretEnv: secretEnv.get(app.name) ?? {} },
+      after(app.project, bound),
+    );
+    apps[app.name] = [...component.urls];
   }
   return {
     clusterId: stack.cluster.id,

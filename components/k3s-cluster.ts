@@ -53,11 +53,11 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
     const { cluster } = args;
     this.clusterId = cluster.id;
 
+    // First, so that missing provider config (the SSH key) stops the program before any child exists.
+    const machines = args.infra.provision(cluster, this);
     // Generated once and kept in state; letters and digits only so it needs no quoting anywhere.
     const token = new random.RandomPassword(`${name}-token`, { length: 48, special: false }, { parent: this });
-
     const manifests = manifestsYaml(args.addons ?? []);
-    const machines = args.infra.provision(cluster, this);
     const hosts: K3sHost[] = [];
     for (const machine of machines) {
       const steps = planHostSteps(cluster, machine.host, manifests === undefined ? {} : { manifests });
