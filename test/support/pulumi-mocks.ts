@@ -97,7 +97,12 @@ export async function evaluateProgram<T>(program: () => T, opts: MockOptions = {
 
 /** The value of an Output (resolves only when known). */
 export function outputValue<T>(o: pulumi.Output<T>): Promise<T> {
-  return new Promise((ok) => o.apply((v) => (ok(v), v)));
+  return new Promise((ok) =>
+    o.apply((v) => {
+      ok(v);
+      return v;
+    }),
+  );
 }
 
 /** Whether an Output is known (false in a preview for values only the engine can supply). */
