@@ -90,11 +90,11 @@ test("a slowloris client dribbling its head is cut off within the header timeout
   // Meanwhile a normal client is served at once.
   const started = performance.now();
   assert.equal((await get(gw.port, `acme.${BASE}`)).status, 200);
-  assert.ok(performance.now() - started < 500);
+  assert.ok(performance.now() - started < 1000, "a normal client is not held up by the slow ones");
 
-  const durations = await Promise.race([Promise.all(closedAfter), sleep(4000).then(() => undefined)]);
-  assert.ok(durations, "every slow client was disconnected within 4 s");
-  for (const d of durations) assert.ok(d < 2000, `disconnected after ${Math.round(d)} ms (header timeout 1000 ms)`);
+  const durations = await Promise.race([Promise.all(closedAfter), sleep(6000).then(() => undefined)]);
+  assert.ok(durations, "every slow client was disconnected within 6 s");
+  for (const d of durations) assert.ok(d < 3000, `disconnected after ${Math.round(d)} ms (header timeout 1000 ms)`);
   assert.equal(up.seen.length, 1, "no slow request reached the upstream");
 });
 
@@ -119,7 +119,7 @@ test("a client dribbling its body is cut off within the request timeout", async 
   socket.write(`POST / HTTP/1.1\r\nHost: acme.${BASE}\r\nContent-Length: 100000\r\n\r\n`);
   const closedAfter = await Promise.race([
     new Promise<number>((resolve) => socket.on("close", () => resolve(performance.now() - opened))),
-    sleep(4000).then(() => Number.POSITIVE_INFINITY),
+    sleep(6000).then(() => Number.POSITIVE_INFINITY),
   ]);
   assert.ok(closedAfter < 2500, `closed after ${Math.round(closedAfter)} ms (request timeout 1000 ms)`);
 });
@@ -133,7 +133,7 @@ test("an upstream that refuses connections gives 502 at once", async (t) => {
   const elapsed = performance.now() - started;
   assert.equal(r.status, 502);
   assert.match(r.body, /could not be reached/);
-  assert.ok(elapsed < 500, `answered in ${Math.round(elapsed)} ms`);
+  assert.ok(elapsed < 1000, `answered in ${Math.round(elapsed)} ms (the connect timeout is 5 s)`);
   assert.equal(gw.plane.stats().connectFailuresTotal, 1);
   assert.equal(gw.plane.stats().inFlight, 0);
 });
@@ -180,7 +180,7 @@ test("an upstream that never completes the TCP handshake gives 502 after the con
   const r = await get(gw.port, `app--blackhole.${BASE}`);
   const elapsed = performance.now() - started;
   assert.equal(r.status, 502);
-  assert.ok(elapsed >= 350 && elapsed < 1500, `answered after ${Math.round(elapsed)} ms (connect timeout 400 ms)`);
+  assert.ok(elapsed >= 350 && elapsed < 3000, `answered after ${Math.round(elapsed)} ms (connect timeout 400 ms)`);
 });
 
 test("an upstream that accepts but stays silent gives 504 after the upstream idle timeout", async (t) => {
@@ -196,7 +196,7 @@ test("an upstream that accepts but stays silent gives 504 after the upstream idl
   const r = await get(gw.port, `mute.${BASE}`);
   const elapsed = performance.now() - started;
   assert.equal(r.status, 504);
-  assert.ok(elapsed >= 350 && elapsed < 1500, `answered after ${Math.round(elapsed)} ms`);
+  assert.ok(elapsed >= 350 && elapsed < 3000, `answered after ${Math.round(elapsed)} ms (idle timeout 400 ms)`);
   assert.equal(gw.plane.stats().upstreamTimeoutsTotal, 1);
 });
 
