@@ -231,7 +231,7 @@ test("a connection released while the slow client had paused it serves the next 
     });
   });
   const port = await listen(upstream);
-  const slowGw = await startProxyHarness({ limits: { upstreamIdleTimeoutMs: 1500 } });
+  const slowGw = await startProxyHarness({ limits: { upstreamIdleTimeoutMs: 4000 } });
   t.after(async () => {
     await slowGw.close();
     upstream.close();
@@ -263,6 +263,6 @@ test("a connection released while the slow client had paused it serves the next 
   assert.deepEqual(await fetchBig(300), { status: 200, n: body.length });
   const started = performance.now();
   assert.deepEqual(await fetchBig(0), { status: 200, n: body.length });
-  assert.ok(performance.now() - started < 1000, "the reused connection answered at once");
+  assert.ok(performance.now() - started < 2500, "the reused connection answered at once");
   assert.equal(slowGw.plane.stats().upstreamReusesTotal, 1);
 });
