@@ -12,7 +12,7 @@ import type { ConnOwner, UpstreamConn, UpstreamPool } from "./upstream-pool.ts";
 export interface ExchangeHost {
   readonly pool: UpstreamPool;
   readonly maxResponseHeadBytes: number;
-  /** Called exactly once per exchange, when it no longer needs its in-flight slot. `status` is what the client got. */
+  /** Called exactly once per exchange, when it no longer needs its in-flight slot, with how it ended. */
   exchangeDone(clusterId: string, outcome: ExchangeOutcome): void;
 }
 
