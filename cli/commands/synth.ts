@@ -22,7 +22,9 @@ export function register(program: Command): void {
     .option("--json", "print the summary as JSON on stdout")
     .addHelpText(
       "after",
-      "\nSecrets are never written: they show as <secret>; missing config secrets as <secret:KEY>.\n" +
+      "\nConfig comes from PULUMI_CONFIG (JSON, as Pulumi's language host sets it), e.g.\n" +
+        `  PULUMI_CONFIG='{"skipper:host":"198.51.100.7"}' kip synth\n` +
+        "Secrets are never written: they show as <secret>, and a config secret that is not set needs no value here.\n" +
         "Exit codes: 0 written, 1 failure, 2 invalid stack (nothing written).",
     )
     .action(async (stack: string | undefined, flags: SynthFlags) => {

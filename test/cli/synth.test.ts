@@ -118,6 +118,18 @@ describe("kip synth defaults and its output folder", () => {
     assert.equal(JSON.parse(readFileSync(join(out, "summary.json"), "utf8")).stackFile, "stacks/skipper.ts");
   });
 
+  it("reads config from PULUMI_CONFIG, as Pulumi's language host passes it", async () => {
+    const out = join(tmp.dir, "configured");
+    const run = await runKip(["synth", "--out", out], {
+      env: pulumiConfigEnv({ "skipper:host": "198.51.100.7", "skipper:domains": '["shop.example.org"]' }, []),
+    });
+    assert.equal(run.code, 0, run.stderr);
+    const tree = readTree(out);
+    assert.ok([...tree.keys()].some((p) => p.startsWith("hosts/198-51-100-7/")));
+    const summary = JSON.parse(tree.get("summary.json") as string);
+    assert.deepEqual(summary.outputs.apps.web, ["https://web-198-51-100-7.skipper.run", "https://shop.example.org"]);
+  });
+
   it("refuses to replace a folder it did not write, and leaves it alone", async () => {
     const out = join(tmp.dir, "users-folder");
     mkdirSync(out);
