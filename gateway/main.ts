@@ -116,6 +116,9 @@ async function drain(s: Serving, timeoutMs: number): Promise<void> {
   if ((await Promise.race([closed, late])) === "late") {
     warn(`requests still running after ${timeoutMs} ms; closing their connections`);
     s.server.closeAllConnections();
+    // Upgraded sockets (WebSocket tunnels) are no longer the HTTP server's to close, yet keep it open: the data
+    // plane closes them.
+    await s.data.close();
     await closed;
   }
   clearTimeout(timer);

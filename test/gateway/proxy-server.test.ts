@@ -81,3 +81,34 @@ describe("data plane in the gateway process", () => {
     assert.ok(upstreamConnections.size >= 2, `requests came over ${upstreamConnections.size} upstream connection(s)`);
   });
 });
+
+describe("shutdown with open WebSockets", () => {
+  test("SIGTERM stops the gateway within the drain timeout even while a tunnel is open", async (t) => {
+    const { WebSocketServer, default: WebSocket } = await import("ws");
+    const echo = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    await new Promise((resolve) => echo.once("listening", resolve));
+    echo.on("connection", (ws) => ws.on("message", (d) => ws.send(d)));
+    t.after(async () => {
+      for (const c of echo.clients) c.terminate();
+      await new Promise<void>((resolve) => echo.close(() => resolve()));
+    });
+    const gw = await startGateway(t, tempDataPath(t), ["--allow-private", "--drain-timeout", "1s", ...OPEN_LIMITS]);
+    const echoPort = (echo.address() as net.AddressInfo).port;
+    const reg = await call(gw.port, "POST", "/v1/clusters", { body: { ip: "127.0.0.1", port: echoPort, name: "ws" } });
+    assert.equal(reg.status, 201, reg.text);
+    const ws = new WebSocket(`ws://127.0.0.1:${gw.port}/`, { headers: { host: `chat--ws.${BASE}` } });
+    await new Promise((resolve, reject) => {
+      ws.once("open", resolve);
+      ws.once("error", reject);
+    });
+    ws.send("ping");
+    await new Promise((resolve) => ws.once("message", resolve));
+    const clientClosed = new Promise((resolve) => ws.once("close", resolve));
+    const started = performance.now();
+    gw.child.kill("SIGTERM");
+    const exit = await Promise.race([gw.exited, new Promise((r) => setTimeout(() => r("still running"), 8000))]);
+    assert.notEqual(exit, "still running", `the gateway did not stop:\n${gw.output()}`);
+    assert.ok(performance.now() - started < 5000);
+    await clientClosed;
+  });
+});
