@@ -185,10 +185,11 @@ export class ClusterRules implements ControlOperations {
       const bearer = readBearer(caller.authorization);
       if (bearer.kind === "token" && tokenMatches(bearer.token, existing.tokenHash)) {
         const moved = existing.ip !== ip || existing.port !== port;
-        await this.registry.put({ ...existing, ip, port, lastSeen: now });
+        const next = { ...existing, ip, port, lastSeen: now };
+        await this.registry.put(next);
         if (moved) this.counters.moved++;
         else this.counters.renewed++;
-        return { status: 200, body: this.view(this.registry.get(id)!) };
+        return { status: 200, body: this.view(next) };
       }
       if (bearer.kind === "malformed" || (bearer.kind === "token" && !looksLikeClusterToken(bearer.token))) {
         return this.refuse(fail(401, "the Authorization header must be 'Bearer <cluster token>'"));
@@ -230,18 +231,20 @@ export class ClusterRules implements ControlOperations {
         ),
       );
     }
-    // Re-read: authorise() did not await, so the record is still current.
-    await this.registry.put({ ...auth.ok, ip, port, lastSeen: this.now() });
+    // authorise() did not await, so auth.ok is the current record; answer with what was written (a concurrent
+    // release may remove it from the registry before the write is durable).
+    const next = { ...auth.ok, ip, port, lastSeen: this.now() };
+    await this.registry.put(next);
     this.counters.moved++;
-    return { status: 200, body: this.view(this.registry.get(id)!) };
+    return { status: 200, body: this.view(next) };
   }
 
   async heartbeat(id: string, caller: Caller): Promise<Outcome> {
     const auth = this.authorise(id, caller, false);
     if ("err" in auth) return this.refuse(auth.err);
-    await this.registry.put({ ...auth.ok, lastSeen: this.now() });
+    const r = { ...auth.ok, lastSeen: this.now() };
+    await this.registry.put(r);
     this.counters.heartbeats++;
-    const r = this.registry.get(id)!;
     return {
       status: 200,
       body: {
