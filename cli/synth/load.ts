@@ -48,7 +48,20 @@ export function resolveStackTarget(given: string | undefined, cwd: string): Stac
   return { file, shown, project: name };
 }
 
+/** Errors Node gives when a stack file written as an ES module is loaded as CommonJS. */
+const LOADED_AS_COMMONJS = /require\(\) ES Module|ERR_REQUIRE_ESM|Cannot use import statement outside a module/;
+
 /** Import a stack file (through whatever loader runs `kip`, tsx for `.ts`). */
-export function importStack(file: string): Promise<unknown> {
-  return import(pathToFileURL(file).href);
+export async function importStack(file: string): Promise<unknown> {
+  try {
+    return await import(pathToFileURL(file).href);
+  } catch (err) {
+    if (err instanceof Error && LOADED_AS_COMMONJS.test(`${(err as { code?: string }).code ?? ""} ${err.message}`)) {
+      throw new Error(
+        `${file} was loaded as CommonJS but is an ES module: add "type": "module" to the package.json next to it ` +
+          "(as Pulumi's Node runtime needs too), or name it .mts",
+      );
+    }
+    throw err;
+  }
 }

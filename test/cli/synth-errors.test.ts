@@ -92,6 +92,23 @@ describe("kip synth on an invalid stack", () => {
     });
   }
 
+  it('explains a stack file that Node loads as CommonJS (no "type": "module")', async () => {
+    const cjs = tempDir("kip-synth-cjs-");
+    try {
+      const file = join(cjs.dir, "stack.ts");
+      writeFileSync(
+        file,
+        `import { defineStack } from ${JSON.stringify(defineStackUrl)};\nexport default defineStack({} as never);\n`,
+      );
+      const run = await runKip(["synth", file, "--out", join(cjs.dir, "out")]);
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, /loaded as CommonJS but is an ES module: add "type": "module"/);
+      assert.ok(!existsSync(join(cjs.dir, "out")));
+    } finally {
+      cjs.cleanup();
+    }
+  });
+
   it("exits 1 with the reason when the stack file does not exist", async () => {
     const out = join(tmp.dir, "out-missing");
     const run = await runKip(["synth", join(tmp.dir, "nope.ts"), "--out", out]);
