@@ -19,6 +19,7 @@ export interface ExchangeHost {
 export type ExchangeOutcome = "proxied" | "connect-failed" | "upstream-error" | "upstream-timeout" | "client-aborted";
 
 const CRLF = "\r\n";
+const IDEMPOTENT: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
 const LAST_CHUNK = "0\r\n\r\n";
 
 /**
@@ -132,9 +133,15 @@ export class Exchange implements ConnOwner, ResponseSink {
     if (this.finished) return;
     const error = this.parser.finish();
     if (error === undefined && this.responseDone) return;
-    // A kept-alive connection the upstream closed just as we reused it: safe to retry once when nothing was sent
-    // back and the request had no body.
-    if (!this.parser.started && this.framing === "none" && !this.retried && this.wasReused) {
+    // A kept-alive connection the upstream closed just as we reused it: retry once on a new connection when nothing
+    // came back, the request had no body and its method is idempotent (RFC 9110 §9.2.2).
+    if (
+      !this.parser.started &&
+      this.framing === "none" &&
+      !this.retried &&
+      this.wasReused &&
+      IDEMPOTENT.has(this.req.method ?? "")
+    ) {
       this.retried = true;
       this.dial(true);
       return;

@@ -271,3 +271,32 @@ test("stats count what happened", async () => {
   assert.ok(s.notFoundTotal >= 5);
   assert.equal(s.inFlight, 0);
 });
+
+test("a reused connection closed by the upstream is retried once for idempotent requests only", async (t) => {
+  // Answers the first request on each connection, then closes the connection when a second one arrives, unanswered:
+  // what a keep-alive race with the upstream's idle timeout looks like.
+  const { default: net } = await import("node:net");
+  let connections = 0;
+  const flaky = net.createServer((socket) => {
+    connections++;
+    let served = 0;
+    socket.on("error", () => {});
+    socket.on("data", (d: Buffer) => {
+      const heads = d.toString("latin1").split("\r\n\r\n").length - 1;
+      for (let i = 0; i < heads; i++) {
+        if (served++ === 0) socket.write("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
+        else socket.destroy();
+      }
+    });
+  });
+  const { listen } = await import("./support-proxy.ts");
+  const port = await listen(flaky);
+  t.after(() => flaky.close());
+  gw.clusters.set("flaky", { ip: "127.0.0.1", port });
+  const host = `flaky.${BASE}`;
+  assert.equal((await get(gw.port, host)).status, 200);
+  assert.equal((await get(gw.port, host)).status, 200, "GET on the dead kept-alive connection is retried");
+  const post = await rawRequest(gw.port, `POST / HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+  assert.equal(statusOf(post), 502, "a POST is not replayed");
+  assert.equal(connections, 2, "the POST went to the pooled connection and was not replayed on a new one");
+});
