@@ -3,11 +3,13 @@
  * keep-alive reuse of upstream connections, and the gateway's own pages.
  */
 import assert from "node:assert/strict";
+import net from "node:net";
 import { after, before, test } from "node:test";
 import {
   BASE,
   get,
   type Harness,
+  listen,
   rawRequest,
   startProxyHarness,
   startUpstream,
@@ -275,7 +277,6 @@ test("stats count what happened", async () => {
 test("a reused connection closed by the upstream is retried once for idempotent requests only", async (t) => {
   // Answers the first request on each connection, then closes the connection when a second one arrives, unanswered:
   // what a keep-alive race with the upstream's idle timeout looks like.
-  const { default: net } = await import("node:net");
   let connections = 0;
   const flaky = net.createServer((socket) => {
     connections++;
@@ -289,7 +290,6 @@ test("a reused connection closed by the upstream is retried once for idempotent 
       }
     });
   });
-  const { listen } = await import("./support-proxy.ts");
   const port = await listen(flaky);
   t.after(() => flaky.close());
   gw.clusters.set("flaky", { ip: "127.0.0.1", port });
