@@ -290,6 +290,10 @@ async function runPrimary(config: GatewayConfig): Promise<void> {
 
 /** A worker of a multi-process gateway: serves HTTP with a replica of the registry. */
 async function runWorker(config: GatewayConfig): Promise<void> {
+  // The primary is the only writer; without it this worker must not keep serving stale routes. It may already be
+  // gone if it died while this process was starting.
+  process.on("disconnect", () => process.exit(1));
+  if (!process.connected) process.exit(1);
   const replica = new RegistryReplica();
   let loaded: () => void = () => {};
   const ready = new Promise<void>((resolve) => {
@@ -310,8 +314,6 @@ async function runWorker(config: GatewayConfig): Promise<void> {
     } else if (m.t === "op") replica.apply(m.op);
     else if (m.t === "drain") void stop();
   });
-  // The primary is the only writer; without it this worker must not keep serving stale routes.
-  process.on("disconnect", () => process.exit(1));
   process.on("SIGTERM", () => void stop());
   process.on("SIGINT", () => void stop());
   link.send({ t: "hello" });
