@@ -167,6 +167,19 @@ function dependenciesOf(req: Req): string[] {
   return [...urns].sort();
 }
 
+/**
+ * A URN as the engine builds it: the whole chain of parent types (`A$B$C`), without the root stack's type. The SDK's
+ * mock keeps only the nearest parent's type, which gives URNs a real deployment never has.
+ */
+export function engineUrn(parent: string, type: string, name: string): string {
+  let qualified = type;
+  if (parent) {
+    const parentType = parent.split("::")[2] ?? "";
+    if (parentType !== "pulumi:pulumi:Stack") qualified = `${parentType}$${type}`;
+  }
+  return `urn:pulumi:${pulumi.runtime.getStack()}::${pulumi.runtime.getProject()}::${qualified}::${name}`;
+}
+
 /** The SDK's mock monitor, plus a record of every registration. */
 class RecordingMonitor extends MockMonitor {
   private readonly onRecord: (r: RecordedResource) => void;
@@ -174,6 +187,8 @@ class RecordingMonitor extends MockMonitor {
   constructor(mocks: pulumi.runtime.Mocks, onRecord: (r: RecordedResource) => void) {
     super(mocks);
     this.onRecord = onRecord;
+    // `newUrn` is private in the SDK's typings; an own property takes the place of its method.
+    (this as unknown as { newUrn: typeof engineUrn }).newUrn = engineUrn;
   }
 
   /** Outputs registered per URN (the root stack's are the stack outputs), secrets wrapped as on the wire. */
