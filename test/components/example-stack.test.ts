@@ -162,6 +162,15 @@ describe("stacks/skipper.ts under mocks", () => {
     }
   });
 
+  it("builds URNs as the engine does: every parent type in the chain, the root stack left out", () => {
+    const install = stack.get(CMD, `${stack.ofType(HOST)[0]?.name}-install`);
+    assert.equal(
+      install.urn,
+      "urn:pulumi:test::skipper::skipper:cluster:K3sCluster$skipper:cluster:K3sHost$command:remote:Command::cluster-203-0-113-10-install",
+    );
+    assert.equal(stack.get("skipper:apps:App", "web").urn, "urn:pulumi:test::skipper::skipper:apps:App::web");
+  });
+
   it("keeps service data on destroy: StatefulSets retained, claims retained by policy", () => {
     for (const r of ofKind("StatefulSet")) {
       assert.equal(r.options.retainOnDelete, true, `${r.urn} retainOnDelete`);
