@@ -180,11 +180,12 @@ export class Exchange implements ConnOwner, ResponseSink {
   onBody(chunk: Buffer, last: boolean): void {
     if (this.finished) return;
     if (last) {
-      if (chunk.length > 0) this.res.end(chunk);
+      // Chunks point into the pool's shared read buffer: hand Node a copy it may keep.
+      if (chunk.length > 0) this.res.end(Buffer.from(chunk));
       else this.res.end();
       return;
     }
-    if (chunk.length > 0 && !this.res.write(chunk) && !this.awaitingDrain) {
+    if (chunk.length > 0 && !this.res.write(Buffer.from(chunk)) && !this.awaitingDrain) {
       this.awaitingDrain = true;
       this.conn?.socket.pause();
       this.res.once("drain", onResDrain);

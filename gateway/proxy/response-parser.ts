@@ -170,7 +170,7 @@ export class ResponseParser {
     const end = data.indexOf("\r\n\r\n", Math.max(0, (prior?.length ?? 0) - 3), "latin1");
     if (end === -1) {
       if (data.length > this.maxHeadBytes) return "upstream response head is too large";
-      this.pending = offset === 0 && !prior ? Buffer.from(data) : data;
+      this.pending = prior ? data : Buffer.from(data); // a concat is already a copy; the input may be reused
       return -1;
     }
     if (end > this.maxHeadBytes) return "upstream response head is too large";

@@ -7,6 +7,10 @@ import net from "node:net";
 
 /** The exchange that currently owns a connection. */
 export interface ConnOwner {
+  /**
+   * Bytes from the upstream. The buffer is reused for the next read of any upstream connection: copy whatever must
+   * outlive this call.
+   */
   onData(chunk: Buffer): void;
   /** The upstream ended, errored or closed the socket. */
   onClosed(error: Error | undefined): void;
@@ -28,6 +32,9 @@ export interface PoolOptions {
   readonly maxIdlePerUpstream: number;
 }
 
+/** Every upstream read goes here first; owners copy what they keep (see ConnOwner.onData). */
+const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
 export class UpstreamConn {
   owner: ConnOwner | undefined;
   /** Carried at least one earlier exchange (a failure before any response byte may then be retried). */
@@ -40,10 +47,6 @@ export class UpstreamConn {
     readonly key: string,
     private readonly pool: UpstreamPool,
   ) {
-    socket.on("data", (chunk: Buffer) => {
-      if (this.owner) this.owner.onData(chunk);
-      else this.destroy(); // an idle connection must stay silent
-    });
     socket.on("drain", () => this.owner?.onDrain());
     socket.on("timeout", () => {
       if (this.owner) this.owner.onTimeout();
@@ -52,6 +55,12 @@ export class UpstreamConn {
     socket.on("end", () => this.gone(undefined));
     socket.on("error", (error: Error) => this.gone(error));
     socket.on("close", () => this.gone(undefined));
+  }
+
+  /** Bytes arrived in the pool's shared read buffer; they are only valid during this call. */
+  received(chunk: Buffer): void {
+    if (this.owner) this.owner.onData(chunk);
+    else this.destroy(); // an idle connection must stay silent
   }
 
   destroy(): void {
@@ -111,8 +120,22 @@ export class UpstreamPool {
       }
     }
     this.counters.connects++;
-    const socket = net.connect({ host: ip, port, noDelay: true });
+    // Reads land in one shared buffer and go straight to the connection, skipping the Readable stream machinery.
+    let target: UpstreamConn | undefined;
+    const socket = net.connect({
+      host: ip,
+      port,
+      noDelay: true,
+      onread: {
+        buffer: SHARED_READ_BUFFER,
+        callback: (n: number) => {
+          target?.received(SHARED_READ_BUFFER.subarray(0, n));
+          return true;
+        },
+      },
+    });
     const conn = new UpstreamConn(socket, key, this);
+    target = conn;
     conn.owner = owner;
     const failConnect = (error: Error, timedOut: boolean) => {
       clearTimeout(timer);
