@@ -7,7 +7,7 @@
  * `applyServerTimeouts` from server-limits.ts so slow clients cannot hold the gateway.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { isIP } from "node:net";
+import { isIP, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { parseHost } from "../../core/naming.ts";
 import { isPublicAddress } from "../../core/net-address.ts";
@@ -85,6 +85,12 @@ type Route =
   | { readonly ok: false; readonly status: 400 | 404 | 502 };
 
 const MAX_CACHED_HOSTS = 10_000;
+
+const kPeer = Symbol("skipper.peer");
+interface Peer {
+  readonly address: string;
+  readonly trusted: boolean;
+}
 
 export function createDataPlane(opts: DataPlaneOptions): DataPlane {
   const limits = opts.limits ?? {};
@@ -195,9 +201,19 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     },
   };
 
+  /** The client connection's peer address and whether it is a trusted proxy, worked out once per connection. */
+  const peerOf = (socket: Socket & { [kPeer]?: Peer }): Peer => {
+    let peer = socket[kPeer];
+    if (!peer) {
+      const address = normaliseAddress(socket.remoteAddress);
+      peer = { address, trusted: address !== "" && opts.trustedProxies(address) };
+      socket[kPeer] = peer;
+    }
+    return peer;
+  };
+
   const headFor = (req: IncomingMessage, host: string, target: string, upgrade: boolean) => {
-    const peer = normaliseAddress(req.socket.remoteAddress);
-    const trusted = peer !== "" && opts.trustedProxies(peer);
+    const { address: peer, trusted } = peerOf(req.socket);
     const claimed = trusted ? claimedForwarding(req.rawHeaders) : {};
     const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
     const forwarded = forwardedValues(peer, encrypted, host, claimed, trusted);
