@@ -4,7 +4,8 @@
  * when the file is imported (tests and `kip synth` install their mocks first).
  *
  * The function validates the whole stack (`validateStack`, errors name the field and rule), then builds the cluster,
- * the projects, the services and the apps (an app waits for the services it binds).
+ * the projects, the services and the apps (an app waits for the services it binds), and registers the cluster with
+ * the gateway when the stack names one.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { renderAddons } from "../core/render/addons.ts";
@@ -12,6 +13,7 @@ import type { ClusterSpec, StackSpec } from "../core/spec.ts";
 import { validateStack } from "../core/validate/stack.ts";
 import type { InfraProvider } from "../providers/infra-provider.ts";
 import { App, secretEnvFromConfig } from "./app.ts";
+import { registerStackCluster } from "./gateway-registration.ts";
 import { K3sCluster } from "./k3s-cluster.ts";
 import { Project } from "./project.ts";
 import { Service } from "./service.ts";
@@ -33,6 +35,8 @@ export interface StackOutputs {
   readonly apps: Record<string, string[]>;
   /** The console's URL, when the console is enabled and the stack uses a gateway. */
   readonly consoleUrl?: string;
+  /** The id the gateway knows the cluster by, when the stack uses a gateway. */
+  readonly gatewayClusterId?: string;
 }
 
 /** The plain `StackSpec` of a `defineStack` argument (hosts taken from the provider). */
@@ -50,6 +54,13 @@ export function buildStack(args: DefineStackArgs): StackOutputs {
     cluster: stack.cluster,
     infra: args.cluster.provider,
     addons: renderAddons(stack),
+  });
+  const first = cluster.hosts[0]!;
+  // With a gateway domain, the cluster registers itself (from its first server, which proves the IP) once k3s is up.
+  const registration = registerStackCluster(stack, cluster, {
+    host: first.host,
+    connection: first.connection,
+    ready: first.last,
   });
   const projects = new Map(stack.projects.map((p) => [p, new Project(p, { project: p, cluster })]));
   // Objects of a project wait for its namespace; an app also waits for the services it binds.
@@ -74,6 +85,7 @@ export function buildStack(args: DefineStackArgs): StackOutputs {
     kubeconfig: cluster.kubeconfig,
     apps,
     ...(stack.console.enabled && stack.console.host ? { consoleUrl: `https://${stack.console.host}` } : {}),
+    ...(registration ? { gatewayClusterId: registration.clusterId } : {}),
   };
 }
 

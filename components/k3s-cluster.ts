@@ -9,11 +9,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { stringify } from "yaml";
 import { kubeconfigName, kubeconfigServer, rewriteKubeconfig } from "../core/k3s/kubeconfig.ts";
 import { planHostSteps } from "../core/k3s/steps.ts";
 import type { K8sObject } from "../core/k8s.ts";
 import type { Cluster } from "../core/model.ts";
+import { toYaml } from "../core/yaml.ts";
 import type { InfraProvider } from "../providers/infra-provider.ts";
 import { K3sHost } from "./k3s-host.ts";
 import type { ClusterTarget } from "./options.ts";
@@ -30,10 +30,13 @@ export interface K3sClusterArgs {
   readonly addons?: readonly K8sObject[];
 }
 
-/** Objects as one multi-document YAML file, in the order given. */
+/**
+ * Objects as one multi-document YAML file, in the order given. Written with the YAML 1.1-safe writer: k3s's deploy
+ * controller reads YAML 1.1, where an unquoted `yes` (redis's `--appendonly yes`) would turn into a boolean.
+ */
 export function manifestsYaml(objects: readonly K8sObject[]): string | undefined {
   if (objects.length === 0) return undefined;
-  return objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join("---\n");
+  return objects.map((o) => toYaml(o)).join("---\n");
 }
 
 export class K3sCluster extends pulumi.ComponentResource implements ClusterTarget {

@@ -41,6 +41,10 @@ export function stepOptions(step: HostStep): Partial<pulumi.CustomResourceOption
 }
 
 export class K3sHost extends pulumi.ComponentResource {
+  /** The machine these steps run on. */
+  readonly host: Host;
+  /** How it is reached (other host-side components, such as the gateway registration, reuse it). */
+  readonly connection: pulumi.Input<SshConnection>;
   /** The step commands by step name, in order. */
   readonly commands: ReadonlyMap<string, remote.Command>;
   /** The last step: whatever needs this host finished waits for it. */
@@ -50,6 +54,8 @@ export class K3sHost extends pulumi.ComponentResource {
 
   constructor(name: string, args: K3sHostArgs, opts?: pulumi.ComponentResourceOptions) {
     super("skipper:cluster:K3sHost", name, {}, opts);
+    this.host = args.host;
+    this.connection = args.connection;
     const commands = new Map<string, remote.Command>();
     let previous: readonly pulumi.Resource[] = args.after ?? [];
     for (const step of args.steps) {

@@ -6,9 +6,10 @@
  * Secrets show as `<secret>`; every map is key-sorted and every list sorted or in a fixed order, so two runs on the
  * same stack give the same bytes.
  */
+
+import { toYaml } from "../../core/yaml.ts";
 import type { RecordedResource } from "./runtime.ts";
 import { SECRET_PLACEHOLDER, scrub, sortKeys, stableJson } from "./scrub.ts";
-import { toYaml } from "./yaml.ts";
 
 export const K8S_DIR = "k8s";
 export const HOSTS_DIR = "hosts";

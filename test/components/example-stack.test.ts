@@ -23,7 +23,8 @@ let stack: Evaluated<StackOutputs>;
 const k8sObjects = (): RecordedResource[] =>
   stack.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
 const ofKind = (kind: string): RecordedResource[] => k8sObjects().filter((r) => stack.inputs(r)["kind"] === kind);
-const hostSteps = (): RecordedResource[] => stack.ofType(CMD);
+/** The k3s bootstrap steps (children of a K3sHost), not the gateway registration's commands. */
+const hostSteps = (): RecordedResource[] => stack.ofType(CMD).filter((c) => stack.byUrn(c.parent)?.type === HOST);
 
 before(async () => {
   stack = await evaluateStackFile<StackOutputs>("stacks/skipper.ts", {
@@ -67,7 +68,13 @@ describe("stacks/skipper.ts under mocks", () => {
       ["web", "worker"],
     );
     assert.equal(ofKind("StatefulSet").length, 2);
-    assert.equal(ofKind("Namespace").length, 1);
+    // The project's namespace, and the gateway heartbeat's.
+    assert.deepEqual(
+      ofKind("Namespace")
+        .map((r) => (stack.inputs(r)["metadata"] as { name: string }).name)
+        .sort(),
+      ["main", "skipper-registration"],
+    );
     const ingressParents = new Set(ofKind("Ingress").map((r) => stack.byUrn(r.parent)?.name));
     assert.deepEqual([...ingressParents], ["web"]);
     const serviceParents = new Set(ofKind("Service").map((r) => stack.byUrn(r.parent)?.name));
@@ -87,6 +94,14 @@ describe("stacks/skipper.ts under mocks", () => {
       assert.ok(step.dependsOn.includes(previous.urn), `${step.name} must depend on ${previous.name}`);
     }
     for (const s of steps) assert.equal(s.parent, host.urn);
+  });
+
+  it("registers the cluster with the gateway from its first server once k3s is up", () => {
+    const register = stack.get(CMD, "gateway-registration-register");
+    const lastStep = stack.get(CMD, `${stack.ofType(HOST)[0]?.name}-read-kubeconfig`);
+    assert.ok(register.dependsOn.includes(lastStep.urn), "registration waits for the first server's last step");
+    assert.equal(stack.byUrn(register.parent)?.type, "skipper:gateway:GatewayRegistration");
+    assert.equal(stack.result.gatewayClusterId, "203-0-113-10");
   });
 
   it("keeps the SSH key and the cluster token out of every command string", () => {
@@ -151,14 +166,18 @@ describe("stacks/skipper.ts under mocks", () => {
       "skipper:apps:Project",
       "skipper:apps:Service",
       "skipper:apps:App",
+      "skipper:gateway:GatewayRegistration",
     ]) {
       for (const c of stack.ofType(type)) assert.equal(c.parent, root.urn, `${c.urn} parent`);
     }
     for (const r of k8sObjects()) {
       const parent = stack.byUrn(r.parent);
-      assert.ok(parent && /^skipper:apps:(App|Service|Project)$/.test(parent.type), `${r.urn} parent ${parent?.type}`);
+      assert.ok(
+        parent && /^skipper:(apps:(App|Service|Project)|gateway:GatewayRegistration)$/.test(parent.type),
+        `${r.urn} parent ${parent?.type}`,
+      );
       const ns = (stack.inputs(r)["metadata"] as { namespace?: string }).namespace;
-      if (parent?.type !== "skipper:apps:Project") assert.equal(ns, "main");
+      if (/^skipper:apps:(App|Service)$/.test(parent?.type ?? "")) assert.equal(ns, "main");
     }
   });
 

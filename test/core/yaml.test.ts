@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { parse } from "yaml";
-import { toYaml } from "../../cli/synth/yaml.ts";
+import { toYaml } from "../../core/yaml.ts";
 
 /** JSON data as JSON would carry it (no -0, no undefined). */
 const jsonData = fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown);
