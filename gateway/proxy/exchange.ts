@@ -7,6 +7,7 @@ import { sendPage } from "./pages.ts";
 import type { BodyFraming } from "./request-head.ts";
 import { type ResponseHead, ResponseParser, type ResponseSink } from "./response-parser.ts";
 import type { ConnOwner, UpstreamConn, UpstreamPool } from "./upstream-pool.ts";
+import { batchWrites } from "./write-batch.ts";
 
 /** What an exchange needs from the data plane. */
 export interface ExchangeHost {
@@ -96,6 +97,7 @@ export class Exchange implements ConnOwner, ResponseSink {
     const conn = this.host.pool.acquire(this.ip, this.port, this, fresh);
     this.conn = conn;
     this.wasReused = conn.reused;
+    batchWrites(conn.socket);
     conn.socket.write(this.head, "latin1");
   }
 
@@ -103,6 +105,7 @@ export class Exchange implements ConnOwner, ResponseSink {
     const conn = this.conn;
     if (!conn || this.responseDone) return;
     const socket = conn.socket;
+    batchWrites(socket);
     let ok: boolean;
     if (this.framing === "chunked") {
       if (chunk.length === 0) return;
@@ -169,6 +172,7 @@ export class Exchange implements ConnOwner, ResponseSink {
       this.fail(502, "upstream-error"); // switching protocols without being asked
       return;
     }
+    batchWrites(this.res.socket);
     try {
       if (head.reason) this.res.writeHead(head.status, head.reason, head.headers);
       else this.res.writeHead(head.status, head.headers);
