@@ -10,6 +10,7 @@ import net from "node:net";
 import type { Duplex } from "node:stream";
 import { rawPage } from "./pages.ts";
 import { type ResponseHead, ResponseParser, type ResponseSink } from "./response-parser.ts";
+import { batchWrites } from "./write-batch.ts";
 
 export interface TunnelOptions {
   readonly connectTimeoutMs: number;
@@ -22,6 +23,16 @@ export type TunnelOutcome = "tunnel-closed" | "connect-failed" | "upstream-error
 
 /** How long a half-closed tunnel may take to finish closing before both sockets are destroyed. */
 const LINGER_MS = 5000;
+
+/** Copy everything `from` reads to `to`, with backpressure and batched writes; end `to` when `from` ends. */
+function relay(from: Duplex, to: Duplex): void {
+  from.on("data", (chunk: Buffer) => {
+    batchWrites(to);
+    if (!to.write(chunk)) from.pause();
+  });
+  to.on("drain", () => from.resume());
+  from.on("end", () => to.end());
+}
 
 /** Relay an upgrade request whose head is already built; `done` is called once when the tunnel is gone. */
 export function openTunnel(
@@ -101,7 +112,7 @@ export function openTunnel(
 
   upstream.write(requestHead, "latin1");
   if (early.length > 0) upstream.write(early);
-  client.pipe(upstream);
+  relay(client, upstream);
 
   const parser = new ResponseParser(options.maxResponseHeadBytes);
   const sink: ResponseSink = {
@@ -115,6 +126,7 @@ export function openTunnel(
         outcome = "upstream-refused";
         text += "connection: close\r\n";
       }
+      batchWrites(client);
       client.write(`${text}\r\n`, "latin1");
     },
     onBody(chunk: Buffer, last: boolean) {
@@ -133,10 +145,10 @@ export function openTunnel(
       return;
     }
     if (switched) {
-      // From here on the bytes are the upgraded protocol's: plain piping (pipe ends the client when upstream ends).
+      // From here on the bytes are the upgraded protocol's: plain relaying (which ends the client when upstream ends).
       upstream.removeListener("data", onHeadData);
       upstream.removeListener("end", onEndBeforeSwitch);
-      upstream.pipe(client);
+      relay(upstream, client);
     }
   };
   const onEndBeforeSwitch = () => {

@@ -4,10 +4,15 @@
  * over the turn, so a peer woken by the first write is usually still awake for the next: on loopback and in VMs a
  * wake-up of a sleeping peer is a large part of a write's cost. The delay is at most one turn.
  */
-import type { Socket } from "node:net";
-
 const kBatched = Symbol("skipper.batched");
-type Batchable = Socket & { [kBatched]?: boolean };
+
+/** A socket, or any stream that can be corked. */
+export interface Corkable {
+  cork(): void;
+  uncork(): void;
+  readonly destroyed: boolean;
+}
+type Batchable = Corkable & { [kBatched]?: boolean };
 
 const pending: Batchable[] = [];
 let scheduled = false;
@@ -23,7 +28,7 @@ function flush(): void {
 }
 
 /** Cork `socket` until the end of this event-loop turn (once per turn, however often it is called). */
-export function batchWrites(socket: Socket | null | undefined): void {
+export function batchWrites(socket: Corkable | null | undefined): void {
   const s = socket as Batchable | null | undefined;
   if (!s || s[kBatched] || s.destroyed) return;
   s[kBatched] = true;
