@@ -53,7 +53,7 @@ export function buildStack(args: DefineStackArgs): StackOutputs {
   const cluster = new K3sCluster("cluster", {
     cluster: stack.cluster,
     infra: args.cluster.provider,
-    addons: renderAddons(stack),
+    addons: renderAddons(stack, { trustedProxies: stack.domain.trustedProxies }),
   });
   const first = cluster.hosts[0]!;
   // With a gateway domain, the cluster registers itself (from its first server, which proves the IP) once k3s is up.

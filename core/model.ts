@@ -92,6 +92,8 @@ export interface Domain {
   readonly gateway?: string;
   readonly acmeEmail?: string;
   readonly acmeStaging: boolean;
+  /** Addresses or CIDRs whose forwarded headers Traefik trusts; sorted. */
+  readonly trustedProxies: readonly string[];
 }
 
 export interface Stack {

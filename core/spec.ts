@@ -75,6 +75,12 @@ export interface DomainSpec {
   readonly acmeEmail?: string;
   /** Use Let's Encrypt's staging directory (for trying things out). @default false */
   readonly acmeStaging?: boolean;
+  /**
+   * Addresses or CIDRs (`198.51.100.7`, `198.51.100.0/24`) of the gateway or load balancer in front of the cluster,
+   * whose `X-Forwarded-For`/`-Proto`/`-Host` headers Traefik believes. Set it to the gateway's address so apps behind
+   * the gateway see `X-Forwarded-Proto: https` and the client's address. @default [] (forwarded headers not trusted)
+   */
+  readonly trustedProxies?: readonly string[];
 }
 
 export type ServiceEngine = "postgres" | "mysql" | "redis" | "mongodb";

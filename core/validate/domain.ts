@@ -1,20 +1,51 @@
 /**
  * Validation of `domain` (the gateway base domain and Let's Encrypt settings) and of the custom domains apps claim.
  */
+import { isIP } from "node:net";
 import type { Domain } from "../model.ts";
-import { checkBoolean, checkDomainName, checkEmail, checkKnownKeys, optionalRecord, type Problems } from "./values.ts";
+import {
+  checkBoolean,
+  checkDomainName,
+  checkEmail,
+  checkKnownKeys,
+  checkNoRepeats,
+  checkStringList,
+  optionalRecord,
+  type Problems,
+} from "./values.ts";
 
-const DOMAIN_KEYS = ["acmeEmail", "acmeStaging", "gateway"] as const;
+const DOMAIN_KEYS = ["acmeEmail", "acmeStaging", "gateway", "trustedProxies"] as const;
+const PROXY_RULE = "must be an IP address or a CIDR range such as 198.51.100.7 or 198.51.100.0/24";
+
+/** Whether `value` is an IPv4/IPv6 address, or one with a `/prefix` within the address's length. */
+export function isAddressOrCidr(value: string): boolean {
+  const [address = "", prefix, ...rest] = value.split("/");
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+function checkTrustedProxies(value: unknown, p: Problems): string[] {
+  const list = checkStringList(value, "domain.trustedProxies", p) ?? [];
+  list.forEach((item, i) => {
+    if (!isAddressOrCidr(item)) p.add(`domain.trustedProxies[${i}]`, PROXY_RULE, item);
+  });
+  checkNoRepeats(list, "domain.trustedProxies", "address", p);
+  return [...list].sort();
+}
 
 /** `domain` → Domain. `acmeEmail` stays unset here; the stack fills its default from the custom domains. */
 export function validateDomain(value: unknown, p: Problems): Domain {
   const spec = optionalRecord(value, "domain", p);
-  if (!spec) return { acmeStaging: false };
+  if (!spec) return { acmeStaging: false, trustedProxies: [] };
   checkKnownKeys(spec, DOMAIN_KEYS, "domain", p);
   const gateway = spec["gateway"] === undefined ? undefined : checkDomainName(spec["gateway"], "domain.gateway", p);
   const acmeEmail = spec["acmeEmail"] === undefined ? undefined : checkEmail(spec["acmeEmail"], "domain.acmeEmail", p);
   const acmeStaging = checkBoolean(spec["acmeStaging"], false, "domain.acmeStaging", p);
+  const trustedProxies = checkTrustedProxies(spec["trustedProxies"], p);
   return {
+    trustedProxies,
     ...(gateway !== undefined && { gateway }),
     ...(acmeEmail !== undefined && { acmeEmail }),
     acmeStaging,

@@ -337,6 +337,21 @@ describe("validateStack: every other rule", () => {
     assert.deepEqual(r, { cpu: "250m", memory: "1Gi", cpuLimit: "250m", memoryLimit: "1Gi" });
   });
 
+  it("domain.trustedProxies takes addresses and CIDRs, sorted, and names a bad entry", () => {
+    const spec = (trustedProxies: unknown): StackSpec =>
+      ({ ...EXAMPLE_SPEC, domain: { ...EXAMPLE_SPEC.domain, trustedProxies } }) as StackSpec;
+    assert.deepEqual(validateStack(spec(["198.51.100.7", "2001:db8::/32", "10.0.0.0/8"])).domain.trustedProxies, [
+      "10.0.0.0/8",
+      "198.51.100.7",
+      "2001:db8::/32",
+    ]);
+    assert.deepEqual(validateStack(EXAMPLE_SPEC).domain.trustedProxies, []);
+    expectError(spec(["198.51.100.7", "198.51.100.0/33"]), "domain.trustedProxies[1]", /IP address or a CIDR/);
+    expectError(spec(["gateway.example.com"]), "domain.trustedProxies[0]", /IP address or a CIDR/);
+    expectError(spec(["10.0.0.1", "10.0.0.1"]), "domain.trustedProxies[1]", /repeats/);
+    expectError(spec("10.0.0.1"), "domain.trustedProxies", /list of strings/);
+  });
+
   it("normalises custom domains to lower case without a trailing dot", () => {
     const s = validateStack(withApp("web", { ...web, domains: ["Shop.Example.COM."] }));
     assert.deepEqual(s.apps.find((a) => a.name === "web")!.domains, ["shop.example.com"]);

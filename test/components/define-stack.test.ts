@@ -1,0 +1,40 @@
+/**
+ * defineStack wiring that the example stack does not exercise: the gateway's addresses reach Traefik's configuration
+ * in the add-on manifests the first server writes, and a stack without a gateway registers nowhere.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { parseAllDocuments } from "yaml";
+import { buildStack } from "../../components/define-stack.ts";
+import { bareMetal } from "../../providers/bare-metal.ts";
+import { evaluateProgram, TEST_SSH_KEY } from "../support/pulumi-mocks.ts";
+
+const config = { "skipper:sshPrivateKey": TEST_SSH_KEY };
+const cluster = {
+  provider: bareMetal({ hosts: [{ address: "203.0.113.20" }] }),
+  k3s: { version: "v1.31.4+k3s1" },
+};
+const apps = { web: { image: "ghcr.io/acme/web:1.0.0", port: 8080 } };
+
+describe("defineStack", () => {
+  it("hands domain.trustedProxies to Traefik through the add-on manifests", async () => {
+    const stack = await evaluateProgram(
+      () => buildStack({ cluster, apps, domain: { gateway: "skipper.run", trustedProxies: ["198.51.100.7"] } }),
+      { config },
+    );
+    const manifests = stack.get("command:remote:Command", "cluster-203-0-113-20-manifests");
+    const docs = parseAllDocuments(String(manifests.inputs["stdin"])).map((d) => d.toJSON());
+    const traefik = docs.find((d) => d.kind === "HelmChartConfig");
+    assert.ok(traefik, "the manifests carry Traefik's HelmChartConfig");
+    assert.match(traefik.spec.valuesContent, /trustedIPs:\n\s+- 198\.51\.100\.7/);
+    assert.equal(stack.ofType("skipper:gateway:GatewayRegistration").length, 1);
+  });
+
+  it("registers with no gateway and trusts no forwarded headers when the stack names no gateway", async () => {
+    const stack = await evaluateProgram(() => buildStack({ cluster, apps }), { config });
+    assert.equal(stack.ofType("skipper:gateway:GatewayRegistration").length, 0);
+    assert.equal(stack.result.gatewayClusterId, undefined);
+    const manifests = stack.get("command:remote:Command", "cluster-203-0-113-20-manifests");
+    assert.doesNotMatch(String(manifests.inputs["stdin"]), /trustedIPs/);
+  });
+});
