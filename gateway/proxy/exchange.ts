@@ -7,7 +7,7 @@ import { sendPage } from "./pages.ts";
 import type { BodyFraming } from "./request-head.ts";
 import { type ResponseHead, ResponseParser, type ResponseSink } from "./response-parser.ts";
 import type { ConnOwner, UpstreamConn, UpstreamPool } from "./upstream-pool.ts";
-import { batchWrites } from "./write-batch.ts";
+import { batchWrites, endAfterTurn } from "./write-batch.ts";
 
 /** What an exchange needs from the data plane. */
 export interface ExchangeHost {
@@ -185,8 +185,7 @@ export class Exchange implements ConnOwner, ResponseSink {
     if (this.finished) return;
     if (last) {
       // Chunks point into the pool's shared read buffer: hand Node a copy it may keep.
-      if (chunk.length > 0) this.res.end(Buffer.from(chunk));
-      else this.res.end();
+      endAfterTurn(this.res, chunk.length > 0 ? Buffer.from(chunk) : undefined);
       return;
     }
     if (chunk.length > 0 && !this.res.write(Buffer.from(chunk)) && !this.awaitingDrain) {
