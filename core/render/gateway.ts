@@ -469,42 +469,43 @@ function ingressRules(cfg: GatewayConfig) {
   }));
 }
 
-/** HTTPS on Traefik's `websecure` entry point, with the wildcard certificate. */
-function gatewayHttpsIngress(cfg: GatewayConfig): K8sObject {
+/** A catch-all Ingress for the gateway's hosts on one Traefik entry point. */
+function gatewayIngress(
+  cfg: GatewayConfig,
+  name: string,
+  annotations: Readonly<Record<string, string>>,
+  tls?: readonly object[],
+): K8sObject {
   return {
     apiVersion: "networking.k8s.io/v1",
     kind: "Ingress",
     metadata: {
-      ...meta(cfg, cfg.names.httpsIngress),
-      annotations: {
-        "traefik.ingress.kubernetes.io/router.entrypoints": "websecure",
-        "traefik.ingress.kubernetes.io/router.tls": "true",
-        "traefik.ingress.kubernetes.io/router.priority": CATCH_ALL_PRIORITY,
-      },
+      ...meta(cfg, name),
+      annotations: { ...annotations, "traefik.ingress.kubernetes.io/router.priority": CATCH_ALL_PRIORITY },
     },
-    spec: {
-      ingressClassName: cfg.ingressClassName,
-      tls: [{ hosts: gatewayHosts(cfg), secretName: cfg.names.tlsSecret }],
-      rules: ingressRules(cfg),
-    },
+    spec: { ingressClassName: cfg.ingressClassName, ...(tls ? { tls } : {}), rules: ingressRules(cfg) },
   };
+}
+
+/** HTTPS on Traefik's `websecure` entry point, with the wildcard certificate. */
+function gatewayHttpsIngress(cfg: GatewayConfig): K8sObject {
+  return gatewayIngress(
+    cfg,
+    cfg.names.httpsIngress,
+    {
+      "traefik.ingress.kubernetes.io/router.entrypoints": "websecure",
+      "traefik.ingress.kubernetes.io/router.tls": "true",
+    },
+    [{ hosts: gatewayHosts(cfg), secretName: cfg.names.tlsSecret }],
+  );
 }
 
 /** Plain HTTP on `web`: every request is redirected to HTTPS by the Middleware before it reaches the backend. */
 function gatewayHttpIngress(cfg: GatewayConfig): K8sObject {
-  return {
-    apiVersion: "networking.k8s.io/v1",
-    kind: "Ingress",
-    metadata: {
-      ...meta(cfg, cfg.names.httpIngress),
-      annotations: {
-        "traefik.ingress.kubernetes.io/router.entrypoints": "web",
-        "traefik.ingress.kubernetes.io/router.priority": CATCH_ALL_PRIORITY,
-        "traefik.ingress.kubernetes.io/router.middlewares": `${cfg.namespace}-${cfg.names.redirectMiddleware}@kubernetescrd`,
-      },
-    },
-    spec: { ingressClassName: cfg.ingressClassName, rules: ingressRules(cfg) },
-  };
+  return gatewayIngress(cfg, cfg.names.httpIngress, {
+    "traefik.ingress.kubernetes.io/router.entrypoints": "web",
+    "traefik.ingress.kubernetes.io/router.middlewares": `${cfg.namespace}-${cfg.names.redirectMiddleware}@kubernetescrd`,
+  });
 }
 
 /** Secret values, of whatever type the caller holds them in (Pulumi Outputs in components, strings in tests). */
