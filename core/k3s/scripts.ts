@@ -3,6 +3,34 @@
  * kubeconfig). Each is a pure function of the cluster and the host, starts with the shared prelude (strict mode,
  * report lines, atomic writes), checks before it acts and is safe to run again. None of them contains a secret: the
  * install reads the cluster token from stdin and keeps it in a root-only file that k3s reads (`token-file`).
+ *
+ * What the install step relies on from the real k3s installer (get.k3s.io = `install.sh` of github.com/k3s-io/k3s,
+ * read at commit 0136cf25) and from k3s's flags (`pkg/cli/cmds/server.go`, `pkg/cli/cmds/agent.go`):
+ * - `INSTALL_K3S_SKIP_DOWNLOAD=true` skips hash, binary and SELinux RPM downloads and ignores `INSTALL_K3S_VERSION`;
+ *   it only requires an executable `$BIN_DIR/k3s` ("Executable k3s binary not found at …"). Without
+ *   `INSTALL_K3S_BIN_DIR` the installer picks `/usr/local/bin`, or `/opt/bin` when that is not writable, so the step
+ *   pins `INSTALL_K3S_BIN_DIR` to the folder it put the binary in, and checks the version itself afterwards.
+ * - With or without that switch it still writes the kubectl/crictl/ctr links (only where no such command exists), the
+ *   `k3s-killall.sh` and `<service>-uninstall.sh` scripts, the unit `/etc/systemd/system/<service>.service` and its
+ *   `.env` file (service `k3s` for a server, `k3s-agent` for an agent), then enables and restarts the service.
+ * - The `.env` file (mode 0600) receives every exported `K3S_*` and `CONTAINERD_*` variable and the proxy variables.
+ *   So the token is never exported as `K3S_TOKEN`; `K3S_TOKEN_FILE` is only a file name. The installer itself reads
+ *   K3S_TOKEN / K3S_TOKEN_FILE only to refuse an agent it had to default to (K3S_URL set, no command given); k3s
+ *   reads `K3S_TOKEN_FILE` (flag `--token-file`) and `K3S_URL` (`--server`), as it reads `token-file` and `server`
+ *   from `/etc/rancher/k3s/config.yaml`, where the same values are written.
+ * - `INSTALL_K3S_EXEC`: its first word is the command when it does not start with `-` (we always give `server` or
+ *   `agent`); the rest are flags, word-split and evaluated (validation keeps quotes, `$` and spaces out of them).
+ *   `K3S_URL` must be empty or start with `https://`.
+ * - Restart: the installer hashes `$BIN_DIR/k3s`, the unit and the env file before and after, and skips the restart
+ *   when they match unless `INSTALL_K3S_FORCE_RESTART=true`. In mirror mode the new binary is in place before the
+ *   installer runs, and `config.yaml` is not hashed at all, so an upgrade or a config change would leave the old k3s
+ *   running: the step always forces the restart (it only runs the installer when something changed).
+ * - `INSTALL_K3S_SKIP_ENABLE` / `INSTALL_K3S_SKIP_START` (and `INSTALL_K3S_NAME`/`_TYPE`/`_SYSTEMD_DIR`/`_SYMLINK`)
+ *   would leave k3s stopped or elsewhere: the step unsets them.
+ * - Release layout (`download_hash`, `download_binary`): `<version>/k3s` on amd64, `<version>/k3s-arm64` on arm64,
+ *   checked against the line ending in ` k3s` / ` k3s-arm64` of `<version>/sha256sum-amd64.txt` / `-arm64.txt`.
+ * - Config keys are the flags' long names: `node-name`, `token-file`, `server` (server and agent), `tls-san` (a list),
+ *   `cluster-init`, `write-kubeconfig-mode` (server only).
  */
 import { stringify } from "yaml";
 import type { Cluster, Host } from "../model.ts";
@@ -129,18 +157,39 @@ function versionSegment(version: string): string {
   return encodeURIComponent(version);
 }
 
+/** Where the install step records what the installer last completed with (version, command, join URL). */
+export const INSTALL_MARKER = "/etc/rancher/k3s/skipper-installed";
+
+/** Installer settings that would put k3s elsewhere or leave it stopped; the install step unsets them. */
+const INSTALLER_OVERRIDES = [
+  "INSTALL_K3S_SKIP_ENABLE",
+  "INSTALL_K3S_SKIP_START",
+  "INSTALL_K3S_NAME",
+  "INSTALL_K3S_TYPE",
+  "INSTALL_K3S_SYSTEMD_DIR",
+  "INSTALL_K3S_SYMLINK",
+  "INSTALL_K3S_BIN_DIR_READ_ONLY",
+  "K3S_TOKEN",
+];
+
 /**
  * Install or upgrade k3s (server init, server join or agent join). Reads the cluster token from stdin.
  *
  * Mirror mode (`k3s.artifactUrl` set): the binary is fetched from `<artifactUrl>/<version>/k3s` (`k3s-arm64` on arm),
  * checked against `<artifactUrl>/<version>/sha256sum-<arch>.txt`, put in place, and the installer runs with
  * `INSTALL_K3S_SKIP_DOWNLOAD=true`; the layout is that of the GitHub releases page, so any copy of it works.
+ *
+ * The installer runs when the binary's version, the config or what the installer last completed with (the marker:
+ * version, command, join URL) differs; the marker is written only after it succeeded, so an install interrupted after
+ * the binary was put in place is finished by the next run instead of being taken for done.
  */
 export function installScript(cluster: Cluster, host: Host, waitSeconds: number): string {
   const { version, installScriptUrl, artifactUrl, extraServerArgs } = cluster.k3s;
   const exec = host.role === "server" ? ["server", ...extraServerArgs].join(" ") : "agent";
   const joinUrl = host.index === 0 ? "" : kubeconfigServer(cluster.hosts[0]!.address);
   const label = hostLabel(host);
+  const binDir = K3S_BIN.slice(0, K3S_BIN.lastIndexOf("/"));
+  const marker = `version=${version} exec=${exec} url=${joinUrl}`;
   return `${prelude("install", host)}
 want=${shQuote(version)}
 fetch() {
@@ -150,16 +199,18 @@ fetch() {
 
 token=$(cat)
 [ -n "$token" ] || fail "no cluster token arrived on stdin. Fix: this step must be run by Skipper, which passes the token on stdin"
-printf '%s\\n' "$token" | put_file ${K3S_TOKEN_FILE} 0600 "token-file ${K3S_TOKEN_FILE}"
+printf '%s\n' "$token" | put_file ${K3S_TOKEN_FILE} 0600 "token-file ${K3S_TOKEN_FILE}"
 unset token
 config_changed=$SKIPPER_CHANGED
 put_file ${K3S_CONFIG} 0600 "config ${K3S_CONFIG}" <<'SKIPPER_CONFIG'
 ${k3sConfigYaml(cluster, host)}SKIPPER_CONFIG
 [ "$SKIPPER_CHANGED" = 1 ] && config_changed=1
 
+marker=${shQuote(marker)}
 have=""
 if [ -x ${K3S_BIN} ]; then have=$(${K3S_BIN} --version 2>/dev/null | awk 'NR==1 {print $3}' || true); fi
-if [ "$have" = "$want" ] && [ "$config_changed" = 0 ]; then
+done_with=$(cat ${INSTALL_MARKER} 2>/dev/null || true)
+if [ "$have" = "$want" ] && [ "$config_changed" = 0 ] && [ "$done_with" = "$marker" ]; then
   unchanged "k3s $want"
   exit 0
 fi
@@ -170,27 +221,32 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 ${
   artifactUrl
-    ? `base=${shQuote(`${artifactUrl}/${versionSegment(version)}`)}
-fetch "$base/$bin" "$work/k3s"
-fetch "$base/sha256sum-$arch.txt" "$work/sums"
-sum_want=$(awk -v f="$bin" '$2 == f || $2 == "*" f {print $1}' "$work/sums")
-[ -n "$sum_want" ] || fail "$base/sha256sum-$arch.txt has no line for $bin. Fix: copy the release's sha256sum-$arch.txt to the mirror"
-sum_got=$(sha256sum "$work/k3s" | awk '{print $1}')
-[ "$sum_got" = "$sum_want" ] || fail "checksum mismatch for $base/$bin (got $sum_got, want $sum_want). Fix: re-copy k3s $want to the mirror"
-chmod 0755 "$work/k3s"
-mv -f "$work/k3s" ${K3S_BIN}
+    ? `if [ "$have" != "$want" ]; then
+  base=${shQuote(`${artifactUrl}/${versionSegment(version)}`)}
+  fetch "$base/$bin" "$work/k3s"
+  fetch "$base/sha256sum-$arch.txt" "$work/sums"
+  sum_want=$(awk -v f="$bin" '$2 == f || $2 == "*" f {print $1}' "$work/sums")
+  [ -n "$sum_want" ] || fail "$base/sha256sum-$arch.txt has no line for $bin. Fix: copy the release's sha256sum-$arch.txt to the mirror"
+  sum_got=$(sha256sum "$work/k3s" | awk '{print $1}')
+  [ "$sum_got" = "$sum_want" ] || fail "checksum mismatch for $base/$bin (got $sum_got, want $sum_want). Fix: re-copy k3s $want to the mirror"
+  chmod 0755 "$work/k3s"
+  mv -f "$work/k3s" ${K3S_BIN}
+fi
 export INSTALL_K3S_SKIP_DOWNLOAD=true`
     : "# k3s.artifactUrl is unset: the installer downloads k3s from its default location."
 }
 fetch ${shQuote(installScriptUrl)} "$work/install.sh"
-export INSTALL_K3S_VERSION="$want" INSTALL_K3S_EXEC=${shQuote(exec)}
-${joinUrl ? `export K3S_URL=${shQuote(joinUrl)} K3S_TOKEN_FILE=${K3S_TOKEN_FILE}` : "unset K3S_URL K3S_TOKEN K3S_TOKEN_FILE"}
+unset ${INSTALLER_OVERRIDES.join(" ")}
+export INSTALL_K3S_VERSION="$want" INSTALL_K3S_EXEC=${shQuote(exec)} INSTALL_K3S_BIN_DIR=${binDir} INSTALL_K3S_FORCE_RESTART=true
+${joinUrl ? `export K3S_URL=${shQuote(joinUrl)} K3S_TOKEN_FILE=${K3S_TOKEN_FILE}` : "unset K3S_URL K3S_TOKEN_FILE"}
 sh "$work/install.sh" </dev/null || fail "the k3s installer failed (output above). Fix: correct the cause it names, then run the deployment again"
 now=$(${K3S_BIN} --version 2>/dev/null | awk 'NR==1 {print $3}' || true)
 [ "$now" = "$want" ] || fail "after installing, k3s reports version '\${now:-none}' instead of $want. Fix: check k3s.installScriptUrl / k3s.artifactUrl serve $want"
+printf '%s\n' "$marker" >${INSTALL_MARKER}.tmp && mv -f ${INSTALL_MARKER}.tmp ${INSTALL_MARKER}
 if [ -z "$have" ]; then changed "k3s installed $want (${host.role}${host.index === 0 ? "" : ` joining ${joinUrl}`})"
 elif [ "$have" != "$want" ]; then changed "k3s upgraded $have -> $want"
-else changed "k3s restarted with new configuration"; fi
+elif [ "$config_changed" = 1 ]; then changed "k3s restarted with new configuration"
+else changed "k3s service set up again (installer settings changed, or an earlier install did not finish)"; fi
 ${host.role === "server" ? `${waitReadyFunction(host, waitSeconds)}wait_ready` : `echo "skipper: ok agent ${label} installed"`}
 `;
 }

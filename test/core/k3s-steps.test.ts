@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { k3sConfigYaml } from "../../core/k3s/scripts.ts";
+import { K3S_BIN, k3sConfigYaml } from "../../core/k3s/scripts.ts";
 import { type HostStep, planHostSteps, stepStdin } from "../../core/k3s/steps.ts";
 import type { Cluster } from "../../core/model.ts";
 import type { ClusterSpec } from "../../core/spec.ts";
@@ -117,6 +117,27 @@ describe("planHostSteps", () => {
     const agent = plan(cluster(), 2).find((s) => s.name === "install")!;
     assert.match(agent.script!, /INSTALL_K3S_EXEC='agent'/);
     assert.match(agent.script!, /K3S_URL='https:\/\/203\.0\.113\.10:6443' K3S_TOKEN_FILE=/);
+  });
+
+  it("runs the real installer the way its contract needs (bin dir pinned, restart forced, no token in its env)", () => {
+    for (const i of [0, 1, 2]) {
+      const script = plan(cluster(), i).find((s) => s.name === "install")!.script!;
+      const exported = script.split("\n").filter((l) => l.startsWith("export "));
+      // SKIP_DOWNLOAD only checks $BIN_DIR/k3s, and BIN_DIR falls back to /opt/bin when /usr/local/bin is read-only.
+      assert.ok(exported.some((l) => l.includes(` INSTALL_K3S_BIN_DIR=${K3S_BIN.replace(/\/k3s$/, "")} `)));
+      // The installer restarts only when binary/unit/env hashes changed; ours is in place first, config.yaml unhashed.
+      assert.ok(exported.some((l) => / INSTALL_K3S_FORCE_RESTART=true\b/.test(l)));
+      // Every exported K3S_* lands in the unit's env file: never the token itself.
+      assert.ok(!exported.some((l) => /\bK3S_TOKEN=/.test(l)));
+      const unset = script.split("\n").find((l) => l.startsWith("unset INSTALL_K3S_"))!;
+      for (const v of ["INSTALL_K3S_SKIP_START", "INSTALL_K3S_SKIP_ENABLE", "INSTALL_K3S_NAME", "K3S_TOKEN"]) {
+        assert.ok(unset.split(" ").includes(v), `${v} is unset before the installer runs`);
+      }
+      // K3S_URL, when set, is https:// (the installer refuses anything else).
+      for (const m of script.matchAll(/K3S_URL='([^']*)'/g)) assert.match(m[1]!, /^https:\/\//);
+      // The installer's first INSTALL_K3S_EXEC word is the command when it does not start with "-".
+      assert.match(script, new RegExp(`INSTALL_K3S_EXEC='${i === 2 ? "agent" : "server"}[ ']`));
+    }
   });
 
   it("produces scripts bash accepts and shellcheck passes (warnings and errors)", () => {

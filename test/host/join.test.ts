@@ -77,7 +77,15 @@ describe("a second server and an agent join the first host", () => {
       assert.equal(statSync(join(h.root, "etc/rancher/k3s/skipper-token")).mode & 0o777, 0o600);
     }
     const unitEnv = hosts[2]!.read("etc/systemd/system/k3s-agent.service.env");
-    assert.match(unitEnv, /^K3S_TOKEN_FILE=\/etc\/rancher\/k3s\/skipper-token$/m);
+    // The installer copies exported K3S_* variables into the unit's env file, quoted the way `sh -c export` prints them:
+    // the token file's name and the join URL, never the token itself (K3S_TOKEN is never exported).
+    assert.match(unitEnv, /^K3S_TOKEN_FILE='\/etc\/rancher\/k3s\/skipper-token'$/m);
+    assert.match(unitEnv, new RegExp(`^K3S_URL='${url}'$`, "m"));
+    assert.doesNotMatch(unitEnv, /^K3S_TOKEN=/m);
+    assert.ok(
+      hosts[2]!.read("usr/local/bin/k3s-agent-uninstall.sh").length > 0,
+      "the agent's uninstall script is named after its service",
+    );
     assertNoSecret(
       fx.token,
       [

@@ -22,6 +22,8 @@ export interface Mirror {
   readonly requests: string[];
   /** Serve wrong checksums from now on (checksum scenario). */
   corruptChecksums: boolean;
+  /** Answer 503 for the install script from now on (a network failure after the binary was fetched). */
+  installerDown: boolean;
   close(): Promise<void>;
 }
 
@@ -32,7 +34,7 @@ export function standinK3s(version: string): string {
 
 export async function startMirror(address: string): Promise<Mirror> {
   const requests: string[] = [];
-  const state = { corrupt: false };
+  const state = { corrupt: false, installerDown: false };
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://mirror").pathname;
     requests.push(path);
@@ -40,6 +42,7 @@ export async function startMirror(address: string): Promise<Mirror> {
       res.writeHead(status, { "content-type": "application/octet-stream", "content-length": Buffer.byteLength(body) });
       res.end(body);
     };
+    if (path === "/get-k3s.sh" && state.installerDown) return send(503, "unavailable\n");
     if (path === "/get-k3s.sh") return send(200, readFileSync(join(STANDIN, "install.sh"), "utf8"));
     const m = /^\/k3s\/([^/]+)\/(k3s|sha256sum-amd64\.txt)$/.exec(path);
     if (!m) return send(404, "not found\n");
@@ -67,6 +70,12 @@ export async function startMirror(address: string): Promise<Mirror> {
     },
     set corruptChecksums(v: boolean) {
       state.corrupt = v;
+    },
+    get installerDown() {
+      return state.installerDown;
+    },
+    set installerDown(v: boolean) {
+      state.installerDown = v;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
