@@ -9,6 +9,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { addonCrds } from "../core/k3s/addon-crds.ts";
 import { kubeconfigName, kubeconfigServer, rewriteKubeconfig } from "../core/k3s/kubeconfig.ts";
 import { planHostSteps } from "../core/k3s/steps.ts";
 import type { K8sObject } from "../core/k8s.ts";
@@ -61,9 +62,14 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
     // Generated once and kept in state; letters and digits only so it needs no quoting anywhere.
     const token = new random.RandomPassword(`${name}-token`, { length: 48, special: false }, { parent: this });
     const manifests = manifestsYaml(args.addons ?? []);
+    // The first server also waits until the add-ons' CRDs exist, before the kubeconfig every object needs is read.
+    const waitForCrds = addonCrds(cluster, args.addons ?? []);
     const hosts: K3sHost[] = [];
     for (const machine of machines) {
-      const steps = planHostSteps(cluster, machine.host, manifests === undefined ? {} : { manifests });
+      const steps = planHostSteps(cluster, machine.host, {
+        ...(manifests === undefined ? {} : { manifests }),
+        waitForCrds,
+      });
       // Joining hosts wait until the first server is fully up (installed, Ready, kubeconfig read).
       const after = [...(machine.dependsOn ?? []), ...(hosts[0] ? [hosts[0].last] : [])];
       hosts.push(

@@ -1,8 +1,9 @@
 /**
- * The bash scripts of the host steps (preflight, add-on manifests, k3s install/join, wait for Ready, read the
- * kubeconfig). Each is a pure function of the cluster and the host, starts with the shared prelude (strict mode,
- * report lines, atomic writes), checks before it acts and is safe to run again. None of them contains a secret: the
- * install reads the cluster token from stdin and keeps it in a root-only file that k3s reads (`token-file`).
+ * The bash scripts of the host steps (preflight, add-on manifests, k3s install/join, wait for Ready, wait for the
+ * add-ons' CRDs, read the kubeconfig). Each is a pure function of the cluster and the host, starts with the shared
+ * prelude (strict mode, report lines, atomic writes), checks before it acts and is safe to run again. None of them
+ * contains a secret: the install reads the cluster token from stdin and keeps it in a root-only file that k3s reads
+ * (`token-file`).
  *
  * What the install step relies on from the real k3s installer (get.k3s.io = `install.sh` of github.com/k3s-io/k3s,
  * read at commit 0136cf25) and from k3s's flags (`pkg/cli/cmds/server.go`, `pkg/cli/cmds/agent.go`):
@@ -256,6 +257,35 @@ export function waitReadyScript(host: Host, seconds: number): string {
   return `${prelude("wait-ready", host)}
 [ -x ${K3S_BIN} ] || fail "k3s is not installed at ${K3S_BIN}. Fix: run the install step first"
 ${waitReadyFunction(host, seconds)}wait_ready
+`;
+}
+
+/**
+ * Wait (bounded) until every CRD in `crds` exists and is Established. The add-ons register them asynchronously after
+ * k3s starts (Traefik's chart from k3s itself, cert-manager's from the HelmChart of the manifests step), and the
+ * Kubernetes provider gives up on a "no matches for kind" create after a few retries. Polls `kubectl get` rather than
+ * `kubectl wait`, which fails at once while the CRD does not exist yet.
+ */
+export function waitAddonsScript(host: Host, crds: readonly string[], seconds: number): string {
+  const list = crds.map(shQuote).join(" ");
+  return `${prelude("wait-addons", host)}
+[ -x ${K3S_BIN} ] || fail "k3s is not installed at ${K3S_BIN}. Fix: run the install step first"
+start=$SECONDS
+while :; do
+  missing=()
+  for crd in ${list}; do
+    status=$(${K3S_BIN} kubectl get "crd/$crd" -o 'jsonpath={.status.conditions[?(@.type=="Established")].status}' 2>/dev/null || true)
+    [ "$status" = True ] || missing+=("$crd\${status:+ (Established: $status)}")
+  done
+  [ \${#missing[@]} -eq 0 ] && break
+  if [ $(( SECONDS - start )) -ge ${seconds} ]; then
+    printf -v names '%s, ' "\${missing[@]}"
+    fail "after ${seconds} s these CRDs of the cluster add-ons are still missing or not Established: \${names%, }. Nothing in the cluster was changed by this step. Fix: look at the add-on Helm charts and their install jobs with 'k3s kubectl -n kube-system get helmcharts,pods' on ${host.address} (and 'k3s kubectl -n kube-system logs job/helm-install-<chart>' for a failed one), then run the deployment again"
+  fi
+  sleep 2
+done
+for crd in ${list}; do echo "skipper: ok crd $crd established"; done
+echo "skipper: ok add-on CRDs ready after $(( SECONDS - start )) s"
 `;
 }
 

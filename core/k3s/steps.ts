@@ -4,24 +4,36 @@
  *
  *   preflight → manifests (servers, before install so k3s applies the HelmChartConfig on its first start)
  *   → install (server init on host 0, server join or agent join elsewhere) → wait-ready (servers, bounded)
+ *   → wait-addons (host 0, when `waitForCrds` names any: bounded wait until the add-ons' CRDs are Established, so
+ *     the in-cluster objects, which all wait for the kubeconfig, never meet "no matches for kind")
  *   → read-kubeconfig (host 0 only; stdout is the raw kubeconfig and is secret).
  *
  * Secrets: the cluster token is never part of `create`. A step with `tokenStdin: true` must be given the token as its
  * stdin (see `stepStdin`); its script reads it from there and stores it in a root-only file. Every other step either
  * takes no stdin or a non-secret `stdin` (the add-on manifests).
  *
- * Triggers hold the k3s version, the hash of the command and, for the manifests step, the hash of the manifests: an
- * unchanged stack re-runs nothing, and a new k3s version changes only the install step's triggers. No step has a
- * `delete` command on purpose: a trigger change is a replacement (delete, then create), and a delete that removed
- * k3s would wipe the cluster on every version bump.
+ * Triggers hold the k3s version, the hash of the command and, for the manifests step, the hash of the manifests (for
+ * wait-addons, the CRD names): an unchanged stack re-runs nothing, a new k3s version changes only the install step's
+ * triggers, and a new CRD list only wait-addons'. No step has a `delete` command on purpose: a trigger change is a
+ * replacement (delete, then create), and a delete that removed k3s would wipe the cluster on every version bump.
  */
 import { createHash } from "node:crypto";
 import type { Cluster, Host } from "../model.ts";
-import { installScript, manifestsScript, preflightScript, readKubeconfigScript, waitReadyScript } from "./scripts.ts";
+import {
+  installScript,
+  manifestsScript,
+  preflightScript,
+  readKubeconfigScript,
+  waitAddonsScript,
+  waitReadyScript,
+} from "./scripts.ts";
 import { privileged } from "./shell.ts";
 
 export interface HostStep {
-  /** Stable step name, unique per host: `preflight`, `manifests`, `install`, `wait-ready`, `read-kubeconfig`. */
+  /**
+   * Stable step name, unique per host: `preflight`, `manifests`, `install`, `wait-ready`, `wait-addons`,
+   * `read-kubeconfig`.
+   */
   readonly name: string;
   /** The command string for `remote.Command` `create`; never holds a secret. */
   readonly create: string;
@@ -46,9 +58,17 @@ export interface PlanOptions {
   readonly manifests?: string;
   /** How long wait-ready (and the install after a change) waits for the node to be Ready. @default 300 */
   readonly readySeconds?: number;
+  /**
+   * CRDs (`<plural>.<group>`) the first server waits for, bounded, before the kubeconfig is read (see `addonCrds`).
+   * @default none: no wait-addons step
+   */
+  readonly waitForCrds?: readonly string[];
+  /** How long wait-addons waits for them. @default 600 */
+  readonly addonsSeconds?: number;
 }
 
 export const DEFAULT_READY_SECONDS = 300;
+export const DEFAULT_ADDONS_SECONDS = 600;
 
 function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
@@ -89,6 +109,15 @@ export function planHostSteps(cluster: Cluster, host: Host, opts: PlanOptions = 
   if (server) {
     steps.push(
       step("wait-ready", host, waitReadyScript(host, readySeconds), { timeoutSeconds: readySeconds + 60 }, []),
+    );
+  }
+  const crds = [...new Set(opts.waitForCrds ?? [])];
+  if (server && host.index === 0 && crds.length > 0) {
+    const seconds = opts.addonsSeconds ?? DEFAULT_ADDONS_SECONDS;
+    steps.push(
+      step("wait-addons", host, waitAddonsScript(host, crds, seconds), { timeoutSeconds: seconds + 60 }, [
+        `crds:${crds.join(",")}`,
+      ]),
     );
   }
   if (host.index === 0) {

@@ -25,6 +25,19 @@ export const ACME_STAGING = "https://acme-staging-v02.api.letsencrypt.org/direct
 /** Where k3s applies manifests from; the host steps write the add-ons here. */
 export const K3S_MANIFESTS_DIR = "/var/lib/rancher/k3s/server/manifests";
 
+/**
+ * CRDs of k3s's bundled Traefik that Skipper's objects use (`Middleware`, apiVersion `traefik.io/v1alpha1`). The
+ * `traefik.io` group exists since Traefik 2.10 (k3s v1.31's chart registers it beside the old `traefik.containo.us`)
+ * and is the only one in Traefik 3 (k3s v1.32 and later).
+ */
+export const TRAEFIK_CRDS: readonly string[] = ["middlewares.traefik.io"];
+/** CRDs of cert-manager that Skipper's objects use (the chart above installs them: `crds.enabled`). */
+export const CERT_MANAGER_CRDS: readonly string[] = [
+  "certificates.cert-manager.io",
+  "issuers.cert-manager.io",
+  "clusterissuers.cert-manager.io",
+];
+
 export interface AddonOptions {
   /**
    * IPs or CIDRs whose `X-Forwarded-For`/`-Proto`/`-Host` Traefik trusts: the gateway's egress address or a load

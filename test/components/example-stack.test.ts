@@ -84,7 +84,7 @@ describe("stacks/skipper.ts under mocks", () => {
   it("runs the host steps of the first server in order, each waiting for the previous one", () => {
     const steps = hostSteps();
     const host = stack.ofType(HOST)[0] as RecordedResource;
-    const names = ["preflight", "manifests", "install", "wait-ready", "read-kubeconfig"].map(
+    const names = ["preflight", "manifests", "install", "wait-ready", "wait-addons", "read-kubeconfig"].map(
       (s) => `${host.name}-${s}`,
     );
     assert.deepEqual(steps.map((s) => s.name).sort(), [...names].sort());

@@ -2,11 +2,15 @@ import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
+import { addonCrds } from "../../core/k3s/addon-crds.ts";
 import { K3S_BIN, k3sConfigYaml } from "../../core/k3s/scripts.ts";
-import { type HostStep, planHostSteps, stepStdin } from "../../core/k3s/steps.ts";
+import { DEFAULT_ADDONS_SECONDS, type HostStep, planHostSteps, stepStdin } from "../../core/k3s/steps.ts";
 import type { Cluster } from "../../core/model.ts";
+import { CERT_MANAGER_CRDS, renderAddons, TRAEFIK_CRDS } from "../../core/render/addons.ts";
 import type { ClusterSpec } from "../../core/spec.ts";
 import { validateCluster } from "../../core/validate/cluster.ts";
+import { validateStack } from "../../core/validate/stack.ts";
+import { EXAMPLE_SPEC } from "../support/example-stack.ts";
 
 const spec: ClusterSpec = {
   hosts: [
@@ -22,14 +26,26 @@ const spec: ClusterSpec = {
 };
 const cluster = (s: ClusterSpec = spec): Cluster => validateCluster(s, "cluster");
 const MANIFESTS = "apiVersion: helm.cattle.io/v1\nkind: HelmChartConfig\n";
-const plan = (c: Cluster, i: number, manifests: string | undefined = MANIFESTS) =>
-  planHostSteps(c, c.hosts[i]!, { manifests });
+const CRDS = ["middlewares.traefik.io", "certificates.cert-manager.io"];
+const plan = (
+  c: Cluster,
+  i: number,
+  manifests: string | undefined = MANIFESTS,
+  waitForCrds: readonly string[] = CRDS,
+) => planHostSteps(c, c.hosts[i]!, { manifests, waitForCrds });
 const names = (steps: readonly HostStep[]) => steps.map((s) => s.name);
 
 describe("planHostSteps", () => {
   it("orders the steps per role: init server, joining server, agent", () => {
     const c = cluster();
-    assert.deepEqual(names(plan(c, 0)), ["preflight", "manifests", "install", "wait-ready", "read-kubeconfig"]);
+    assert.deepEqual(names(plan(c, 0)), [
+      "preflight",
+      "manifests",
+      "install",
+      "wait-ready",
+      "wait-addons",
+      "read-kubeconfig",
+    ]);
     assert.deepEqual(names(plan(c, 1)), ["preflight", "manifests", "install", "wait-ready"]);
     assert.deepEqual(names(plan(c, 2)), ["preflight", "install"]);
     assert.deepEqual(names(planHostSteps(c, c.hosts[0]!, {})), [
@@ -86,6 +102,55 @@ describe("planHostSteps", () => {
     const b = plan(c, 0, `${MANIFESTS}metadata: {name: traefik}\n`);
     const differ = a.filter((s, j) => JSON.stringify(s.triggers) !== JSON.stringify(b[j]!.triggers)).map((s) => s.name);
     assert.deepEqual(differ, ["manifests"]);
+  });
+
+  it("waits for the add-ons' CRDs on the first server only; a new CRD list re-runs only that wait", () => {
+    const c = cluster();
+    assert.deepEqual(names(plan(c, 0, MANIFESTS, [])), [
+      "preflight",
+      "manifests",
+      "install",
+      "wait-ready",
+      "read-kubeconfig",
+    ]);
+    const a = plan(c, 0);
+    const wait = a.find((s) => s.name === "wait-addons")!;
+    for (const crd of CRDS) assert.match(wait.script!, new RegExp(`'${crd.replaceAll(".", "\\.")}'`));
+    assert.match(wait.script!, /k3s kubectl -n kube-system get helmcharts,pods/);
+    assert.equal(wait.timeoutSeconds, DEFAULT_ADDONS_SECONDS + 60);
+    assert.equal(wait.tokenStdin, undefined);
+    const b = plan(c, 0, MANIFESTS, [...CRDS, "issuers.cert-manager.io"]);
+    const differ = a.filter((s, j) => JSON.stringify(s.triggers) !== JSON.stringify(b[j]!.triggers)).map((s) => s.name);
+    assert.deepEqual(differ, ["wait-addons"]);
+    // Adding the step does not touch the other steps' triggers (an existing stack re-runs only the new wait).
+    const without = plan(c, 0, MANIFESTS, []);
+    assert.deepEqual(
+      a.filter((s) => s.name !== "wait-addons").map((s) => s.triggers),
+      without.map((s) => s.triggers),
+    );
+  });
+
+  it("picks the CRDs to wait for from k3s's flags and the add-ons", () => {
+    const certManager = {
+      apiVersion: "helm.cattle.io/v1",
+      kind: "HelmChart",
+      metadata: { name: "cert-manager" },
+      spec: { chart: "cert-manager" },
+    };
+    assert.deepEqual(addonCrds(cluster(), []), [...TRAEFIK_CRDS]);
+    assert.deepEqual(addonCrds(cluster(), [certManager]), [...TRAEFIK_CRDS, ...CERT_MANAGER_CRDS]);
+    assert.deepEqual(addonCrds(cluster(), renderAddons(validateStack(EXAMPLE_SPEC))), [
+      ...TRAEFIK_CRDS,
+      ...CERT_MANAGER_CRDS,
+    ]);
+    const noTraefik = cluster({ ...spec, k3s: { ...spec.k3s, extraServerArgs: ["--disable=servicelb,traefik"] } });
+    assert.deepEqual(addonCrds(noTraefik, [certManager]), [...CERT_MANAGER_CRDS]);
+    assert.deepEqual(TRAEFIK_CRDS, ["middlewares.traefik.io"]);
+    assert.deepEqual(CERT_MANAGER_CRDS, [
+      "certificates.cert-manager.io",
+      "issuers.cert-manager.io",
+      "clusterissuers.cert-manager.io",
+    ]);
   });
 
   it("writes k3s config: tls-san and cluster-init on host 0, server URL for joins, no token", () => {

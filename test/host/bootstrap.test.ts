@@ -4,13 +4,16 @@
  * The k3s installer and binary are the stand-in served by the lab mirror (the only test double; see standin/).
  */
 import assert from "node:assert/strict";
-import { mkdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
+import { addonCrds } from "../../core/k3s/addon-crds.ts";
 import { kubeconfigName, kubeconfigServer, rewriteKubeconfig } from "../../core/k3s/kubeconfig.ts";
-import { type HostStep, planHostSteps } from "../../core/k3s/steps.ts";
+import { type HostStep, type PlanOptions, planHostSteps } from "../../core/k3s/steps.ts";
+import type { K8sObject } from "../../core/k8s.ts";
 import type { Cluster } from "../../core/model.ts";
+import { toYaml } from "../../core/yaml.ts";
 import { assertNoSecret, type Fixture, makeFixture, NEXT_VERSION, runTexts, VERSION } from "./fixture.ts";
 import type { TestHost } from "./lab.ts";
 import {
@@ -24,8 +27,20 @@ import {
   timingTable,
 } from "./ssh.ts";
 
-const MANIFESTS =
-  "apiVersion: helm.cattle.io/v1\nkind: HelmChartConfig\nmetadata:\n  name: traefik\n  namespace: kube-system\n";
+const TRAEFIK_CONFIG: K8sObject = {
+  apiVersion: "helm.cattle.io/v1",
+  kind: "HelmChartConfig",
+  metadata: { name: "traefik", namespace: "kube-system" },
+};
+const CERT_MANAGER: K8sObject = {
+  apiVersion: "helm.cattle.io/v1",
+  kind: "HelmChart",
+  metadata: { name: "cert-manager", namespace: "kube-system" },
+  spec: { chart: "cert-manager", repo: "https://charts.jetstack.io", targetNamespace: "cert-manager" },
+} as K8sObject;
+const ADDONS = [TRAEFIK_CONFIG, CERT_MANAGER];
+/** The add-on manifests as the cluster component writes them (one multi-document file). */
+const MANIFESTS = ADDONS.map((o) => toYaml(o)).join("---\n");
 /** Files the steps manage; their modification times must not move on a re-run. */
 const MANAGED = [
   "etc/rancher/k3s/config.yaml",
@@ -35,10 +50,34 @@ const MANAGED = [
   "var/lib/rancher/k3s/server/token",
   "usr/local/bin/k3s",
   "etc/systemd/system/k3s.service",
+  "etc/systemd/system/k3s.service.env",
+  "etc/rancher/k3s/skipper-installed",
 ];
 
 function probe(command: string): HostStep {
   return { name: "probe", create: command, triggers: [], timeoutSeconds: 20 };
+}
+
+/** What the cluster component hands `planHostSteps` for these add-ons. */
+function planOptions(cluster: Cluster, extra: PlanOptions = {}): PlanOptions {
+  return { manifests: MANIFESTS, waitForCrds: addonCrds(cluster, ADDONS), ...extra };
+}
+
+/** The stand-in k3s makes the add-ons' CRDs appear this many seconds after its first start ("never": not at all). */
+function crdsAfter(host: TestHost, seconds: number | "never"): void {
+  mkdirSync(join(host.root, "etc/skipper-standin"), { recursive: true });
+  writeFileSync(join(host.root, "etc/skipper-standin/crds-after"), `${seconds}\n`);
+}
+
+/** What the stand-in k3s process last started as (it records this on every start, as a restart would). */
+function running(host: TestHost): { version: string; starts: number } {
+  return {
+    version: host.read("var/lib/rancher/k3s/stand-in/version").trim(),
+    starts: host
+      .read("var/log/skipper-standin/k3s.log")
+      .split("\n")
+      .filter((l) => / start /.test(l)).length,
+  };
 }
 
 describe("host bootstrap over SSH (fresh, re-run, upgrade)", () => {
@@ -55,7 +94,9 @@ describe("host bootstrap over SSH (fresh, re-run, upgrade)", () => {
     host = await fx.lab.addHost();
     cluster = fx.cluster([{ address: host.address, hostKey: host.hostKey }]);
     conn = fx.connection(host, { hostKey: cluster.hosts[0]!.hostKey });
-    steps = planHostSteps(cluster, cluster.hosts[0]!, { manifests: MANIFESTS });
+    steps = planHostSteps(cluster, cluster.hosts[0]!, planOptions(cluster));
+    // The add-ons' CRDs appear a few seconds after k3s first starts, as on a real fresh cluster.
+    crdsAfter(host, 4);
   });
   after(async () => {
     await fx?.close();
@@ -83,6 +124,24 @@ describe("host bootstrap over SSH (fresh, re-run, upgrade)", () => {
       `skipper: changed k3s installed ${VERSION} (server)`,
     ]);
     assert.match(byStep["wait-ready"]!.stdout, new RegExp(`skipper: ok node ${cluster.hosts[0]!.nodeName} ready`));
+    // The kubeconfig (which every in-cluster object waits for) is read only once the add-ons' CRDs are Established.
+    assert.deepEqual(
+      steps.map((s) => s.name),
+      ["preflight", "manifests", "install", "wait-ready", "wait-addons", "read-kubeconfig"],
+    );
+    const addons = byStep["wait-addons"]!;
+    assert.deepEqual(
+      addons.stdout.split("\n").filter((l) => l.startsWith("skipper: ok crd ")),
+      [
+        "skipper: ok crd middlewares.traefik.io established",
+        "skipper: ok crd certificates.cert-manager.io established",
+        "skipper: ok crd issuers.cert-manager.io established",
+        "skipper: ok crd clusterissuers.cert-manager.io established",
+      ],
+    );
+    const waited = Number(/skipper: ok add-on CRDs ready after (\d+) s/.exec(addons.stdout)?.[1]);
+    assert.ok(waited >= 1, `wait-addons waited for the CRDs to appear (${waited} s)`);
+    assert.deepEqual(addons.changes, []);
 
     // The add-on manifests were in place before k3s first started.
     assert.equal(host.read("var/lib/rancher/k3s/server/manifests/skipper-addons.yaml"), MANIFESTS);
@@ -153,7 +212,7 @@ describe("host bootstrap over SSH (fresh, re-run, upgrade)", () => {
     assert.equal(host.read("var/log/skipper-standin/installer.log"), installs, "the installer did not run again");
     assert.equal(fx.mirror.requests.length, requests, "nothing was downloaded");
     assert.deepEqual(
-      planHostSteps(cluster, cluster.hosts[0]!, { manifests: MANIFESTS }).map((s) => s.triggers),
+      planHostSteps(cluster, cluster.hosts[0]!, planOptions(cluster)).map((s) => s.triggers),
       steps.map((s) => s.triggers),
       "the same stack plans the same triggers, so Pulumi runs nothing",
     );
@@ -164,7 +223,7 @@ describe("host bootstrap over SSH (fresh, re-run, upgrade)", () => {
     const next = fx.cluster([{ address: host.address, hostKey: host.hostKey }], {
       k3s: { version: NEXT_VERSION, installScriptUrl: fx.mirror.installScriptUrl, artifactUrl: fx.mirror.artifactUrl },
     });
-    const nextSteps = planHostSteps(next, next.hosts[0]!, { manifests: MANIFESTS });
+    const nextSteps = planHostSteps(next, next.hosts[0]!, planOptions(next));
     const toRun = nextSteps.filter((s, i) => JSON.stringify(s.triggers) !== JSON.stringify(steps[i]!.triggers));
     assert.deepEqual(
       toRun.map((s) => s.name),
@@ -182,6 +241,9 @@ describe("host bootstrap over SSH (fresh, re-run, upgrade)", () => {
     assert.deepEqual(results[0]!.changes, [`skipper: changed k3s upgraded ${VERSION} -> ${NEXT_VERSION}`]);
     const version = await runStep(conn, probe("/usr/local/bin/k3s --version"), fx.token);
     assert.match(version.stdout, new RegExp(`^k3s version ${NEXT_VERSION.replace("+", "\\+")} `));
+    // The service was restarted on the new binary. The installer would skip that (the binary was already in place
+    // when it hashed it, and unit and env file did not change) without INSTALL_K3S_FORCE_RESTART.
+    assert.equal(running(host).version, NEXT_VERSION, "k3s runs the new version, not just has it on disk");
     assert.deepEqual(
       keep.map((p) => statSync(join(host.root, p)).mtimeMs),
       before,
@@ -196,6 +258,123 @@ describe("host bootstrap over SSH (fresh, re-run, upgrade)", () => {
     );
     allTexts.push(...runTexts([...nextSteps.map((s) => s.create)], [...results, ...again]));
     assertNoSecret(fx.token, allTexts, "a command string or the captured output");
+  });
+
+  it("a new tls-san changes only the install step, which restarts k3s with the new config", async () => {
+    const k3s = {
+      version: NEXT_VERSION,
+      installScriptUrl: fx.mirror.installScriptUrl,
+      artifactUrl: fx.mirror.artifactUrl,
+    };
+    const base = fx.cluster([{ address: host.address, hostKey: host.hostKey }], { k3s });
+    const withSan = fx.cluster([{ address: host.address, hostKey: host.hostKey, tlsSans: ["api.example.test"] }], {
+      k3s,
+    });
+    const a = planHostSteps(base, base.hosts[0]!, planOptions(base));
+    const b = planHostSteps(withSan, withSan.hosts[0]!, planOptions(withSan));
+    const toRun = b.filter((s, i) => JSON.stringify(s.triggers) !== JSON.stringify(a[i]!.triggers));
+    assert.deepEqual(
+      toRun.map((s) => s.name),
+      ["install"],
+    );
+    const before = running(host);
+    const requests = fx.mirror.requests.length;
+    const result = await runStep(conn, toRun[0]!, fx.token);
+    assert.deepEqual(result.changes, [
+      "skipper: changed config /etc/rancher/k3s/config.yaml",
+      "skipper: changed k3s restarted with new configuration",
+    ]);
+    assert.deepEqual(parse(host.read("etc/rancher/k3s/config.yaml"))["tls-san"], [host.address, "api.example.test"]);
+    // config.yaml is not among what the installer hashes: only INSTALL_K3S_FORCE_RESTART makes it restart k3s.
+    assert.equal(running(host).starts, before.starts + 1, "k3s was restarted to read the new config");
+    assert.deepEqual(fx.mirror.requests.slice(requests), ["/get-k3s.sh"], "the binary was not downloaded again");
+  });
+
+  it("an install cut off after the binary was put in place is finished by the next run", async () => {
+    const cut = await fx.lab.addHost();
+    const c = fx.cluster([{ address: cut.address }]);
+    const plan = planHostSteps(c, c.hosts[0]!, { readySeconds: 5 });
+    const conn2 = fx.connection(cut);
+    fx.mirror.installerDown = true;
+    let err: StepFailed;
+    try {
+      err = await runSteps(conn2, plan, fx.token).then(
+        () => assert.fail("the install should fail while the installer cannot be fetched"),
+        (e: unknown) => e as StepFailed,
+      );
+    } finally {
+      fx.mirror.installerDown = false;
+    }
+    assert.equal(err.result.step, "install");
+    assert.match(err.result.stderr, /could not download http:\/\/[^ ]+\/get-k3s\.sh/);
+    assert.ok(existsSync(join(cut.root, "usr/local/bin/k3s")), "the new binary was already in place");
+    assert.ok(!existsSync(join(cut.root, "etc/systemd/system/k3s.service")), "the installer never ran");
+    // Same version on disk, same config: only the marker tells the next run that the installer has not completed.
+    const resumed = await runSteps(conn2, plan, fx.token);
+    assert.deepEqual(resumed.find((r) => r.step === "install")!.changes, [
+      "skipper: changed k3s service set up again (installer settings changed, or an earlier install did not finish)",
+    ]);
+    assert.ok(existsSync(join(cut.root, "etc/systemd/system/k3s.service")));
+    assert.equal(running(cut).version, VERSION);
+    const again = await runSteps(conn2, plan, fx.token);
+    assert.deepEqual(
+      again.flatMap((r) => r.changes),
+      [],
+    );
+  });
+
+  it("add-on CRDs that never appear: wait-addons fails within its bound, names them and where to look", async (t) => {
+    const bare = await fx.lab.addHost();
+    crdsAfter(bare, 0);
+    const c = fx.cluster([{ address: bare.address }]);
+    const waitForCrds = addonCrds(c, ADDONS);
+    // The manifests lack cert-manager's HelmChart, so its CRDs never come (as when its chart cannot be installed).
+    const partial = planHostSteps(c, c.hosts[0]!, { manifests: toYaml(TRAEFIK_CONFIG), waitForCrds, addonsSeconds: 4 });
+    const conn2 = fx.connection(bare);
+    const err = await runSteps(conn2, partial, fx.token).then(
+      () => assert.fail("wait-addons should give up"),
+      (e: unknown) => e as StepFailed,
+    );
+    t.diagnostic(`wait-addons gave up after ${err.result.runMs} ms (bound 4 s)`);
+    assert.equal(err.result.step, "wait-addons");
+    assert.ok(err.result.runMs >= 4000 && err.result.runMs < 9000, `bounded by addonsSeconds (${err.result.runMs} ms)`);
+    assert.match(
+      err.result.stderr,
+      new RegExp(
+        "skipper: error: wait-addons on [^:]+: after 4 s these CRDs of the cluster add-ons are still missing or not " +
+          "Established: certificates\\.cert-manager\\.io, issuers\\.cert-manager\\.io, clusterissuers\\.cert-manager\\.io\\. " +
+          `.*Fix: .*'k3s kubectl -n kube-system get helmcharts,pods' on ${bare.address.replaceAll(".", "\\.")}`,
+      ),
+    );
+    assert.doesNotMatch(err.result.stderr, /middlewares\.traefik\.io/, "Traefik's CRD is there and not named");
+    // Why the step polls `kubectl get`: `kubectl wait` fails at once on a CRD that does not exist yet.
+    const waitErr = await runStep(
+      conn2,
+      probe("/usr/local/bin/k3s kubectl wait --for condition=established --timeout=30s crd/issuers.cert-manager.io"),
+      fx.token,
+    ).then(
+      () => assert.fail("kubectl wait on a missing CRD fails"),
+      (e: unknown) => e as StepFailed,
+    );
+    assert.ok(waitErr.result.runMs < 5000);
+    assert.match(
+      waitErr.result.stderr,
+      /Error from server \(NotFound\): customresourcedefinitions\.apiextensions\.k8s\.io "issuers\.cert-manager\.io" not found/,
+    );
+
+    // Nothing was half-done: with cert-manager's chart in the manifests, only the manifests step changes, the wait
+    // passes and the kubeconfig is read.
+    const fixed = planHostSteps(c, c.hosts[0]!, { manifests: MANIFESTS, waitForCrds, addonsSeconds: 4 });
+    assert.deepEqual(
+      fixed.filter((s, i) => JSON.stringify(s.triggers) !== JSON.stringify(partial[i]!.triggers)).map((s) => s.name),
+      ["manifests"],
+    );
+    const resumed = await runSteps(conn2, fixed, fx.token);
+    assert.deepEqual(
+      resumed.flatMap((r) => r.changes),
+      ["skipper: changed manifests /var/lib/rancher/k3s/server/manifests/skipper-addons.yaml"],
+    );
+    assert.match(resumed.find((r) => r.step === "read-kubeconfig")!.stdout, /^apiVersion: v1/);
   });
 
   it("a mirror serving a bad checksum: the install fails with what and how to fix, the running k3s stays", async () => {

@@ -13,6 +13,15 @@
 #   k3s kubectl get node NAME -o jsonpath={…Ready…}   "True" once started (after /etc/skipper-standin/ready-after
 #                                        seconds, default 1; "never" keeps it NotReady)
 #   k3s kubectl get nodes                a table like kubectl's
+#   k3s kubectl get crd NAME | crd/NAME [-o jsonpath={…Established…}]
+#   k3s kubectl wait --for condition=established --timeout=Ns crd/NAME…
+#                                        the add-ons' CRDs as k3s's Helm controller registers them: Traefik's (unless
+#                                        started with --disable=traefik) and, when a manifest in the auto-deploy folder
+#                                        is a HelmChart of chart cert-manager, cert-manager's. They exist
+#                                        /etc/skipper-standin/crds-after seconds (default 2; "never": never) after the
+#                                        first start and are Established one second later. Missing ones get kubectl's
+#                                        NotFound error and exit status 1, `wait` on a missing one fails at once (as
+#                                        kubectl does), and a `wait` that runs out prints kubectl's timeout error.
 set -euo pipefail
 VERSION='@VERSION@'
 CONFIG=/etc/rancher/k3s/config.yaml
@@ -21,6 +30,7 @@ conf() { [ -f "$CONFIG" ] && awk -v k="$1:" '$1 == k {sub(/^[^:]*:[ ]*/, ""); gs
 
 start() {
   local role=$1
+  shift
   mkdir -p "$STATE"
   local token_file node
   token_file=$(conf token-file)
@@ -73,6 +83,8 @@ KUBECONFIG
   echo "$node" >"$STATE/node"
   echo "$VERSION" >"$STATE/version"
   date +%s >"$STATE/started"
+  [ -f "$STATE/first-started" ] || cp "$STATE/started" "$STATE/first-started"
+  echo "$*" >"$STATE/args"
   echo "$(date +%s) start role=$role version=$VERSION node=$node" >>/var/log/skipper-standin/k3s.log
 }
 
@@ -98,6 +110,87 @@ ready() {
   [ $(( $(date +%s) - $(cat "$STATE/started") )) -ge "$after" ]
 }
 
+# The CRDs the add-ons register, one a line (see the header).
+addon_crds() {
+  case " $(cat "$STATE/args" 2>/dev/null) " in
+    *" --disable=traefik "* | *" --disable=traefik,"* | *",traefik "* | *",traefik,"*) ;;
+    *) printf '%s\n' ingressroutes.traefik.io middlewares.traefik.io middlewaretcps.traefik.io tlsoptions.traefik.io \
+      serverstransports.traefik.io traefikservices.traefik.io ;;
+  esac
+  if grep -qsE '^ *chart: *"?cert-manager"?$' /var/lib/rancher/k3s/server/manifests/*.yaml; then
+    printf '%s\n' certificaterequests.cert-manager.io certificates.cert-manager.io challenges.acme.cert-manager.io \
+      clusterissuers.cert-manager.io issuers.cert-manager.io orders.acme.cert-manager.io
+  fi
+}
+
+# Seconds since the CRD appeared; fails when it does not exist (yet).
+crd_age() {
+  local after first known
+  after=$(cat /etc/skipper-standin/crds-after 2>/dev/null || echo 2)
+  [ "$after" != never ] && [ -f "$STATE/first-started" ] || return 1
+  known=$(addon_crds)
+  grep -qxF "$1" <<<"$known" || return 1
+  first=$(cat "$STATE/first-started")
+  [ $(( $(date +%s) - first )) -ge "$after" ] || return 1
+  echo $(( $(date +%s) - first - after ))
+}
+
+crd_established() {
+  local age
+  age=$(crd_age "$1") && [ "$age" -ge 1 ]
+}
+
+crd_not_found() {
+  echo "Error from server (NotFound): customresourcedefinitions.apiextensions.k8s.io \"$1\" not found" >&2
+  exit 1
+}
+
+crd_name() {
+  case "$1" in
+    crd/* | customresourcedefinition/* | customresourcedefinitions/* | customresourcedefinition.apiextensions.k8s.io/*) echo "${1#*/}" ;;
+    *) return 1 ;;
+  esac
+}
+
+kubectl_crd() {
+  local verb=$1 name out="" timeout=30 cond="" args=()
+  shift
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      -o) out=$2; shift 2 ;;
+      -o*) out=${1#-o}; out=${out#=}; shift ;;
+      --for) cond=$2; shift 2 ;;
+      --for=*) cond=${1#--for=}; shift ;;
+      --timeout=*) timeout=${1#--timeout=}; timeout=${timeout%s}; shift ;;
+      crd | crds | customresourcedefinition | customresourcedefinitions) shift ;;
+      *) args+=("$1"); shift ;;
+    esac
+  done
+  [ ${#args[@]} -gt 0 ] || { echo "error: resource name required" >&2; exit 1; }
+  for name in "${args[@]}"; do
+    name=$(crd_name "$name" || echo "$name")
+    crd_age "$name" >/dev/null || crd_not_found "$name"
+    if [ "$verb" = get ]; then
+      case "$out" in
+        "") printf 'NAME CREATED AT\n%s 2026-01-01T00:00:00Z\n' "$name" ;;
+        *Established*) if crd_established "$name"; then echo -n True; else echo -n False; fi ;;
+        *) echo "stand-in k3s: kubectl get -o $out is not supported" >&2; exit 1 ;;
+      esac
+    else
+      [ "${cond,,}" = condition=established ] || { echo "stand-in k3s: kubectl wait --for $cond is not supported" >&2; exit 1; }
+      local start=$SECONDS
+      until crd_established "$name"; do
+        if [ $(( SECONDS - start )) -ge "$timeout" ]; then
+          echo "error: timed out waiting for the condition on customresourcedefinitions/$name" >&2
+          exit 1
+        fi
+        sleep 0.2
+      done
+      echo "customresourcedefinition.apiextensions.k8s.io/$name condition met"
+    fi
+  done
+}
+
 kubectl() {
   [ "$(cat "$STATE/role" 2>/dev/null)" = server ] || { echo "The connection to the server localhost:8080 was refused" >&2; exit 1; }
   if [ "${1:-}" = get ] && { [ "${2:-}" = node ] || [ "${2:-}" = nodes ]; }; then
@@ -116,6 +209,10 @@ kubectl() {
     fi
     return 0
   fi
+  if [ "${1:-}" = wait ] || { [ "${1:-}" = get ] && { crd_name "${2:-}" >/dev/null || [[ "${2:-}" =~ ^(crd|crds|customresourcedefinitions?)$ ]]; }; }; then
+    kubectl_crd "$@"
+    return 0
+  fi
   echo "stand-in k3s: kubectl $* is not supported" >&2
   exit 1
 }
@@ -125,7 +222,7 @@ case "${1:-}" in
   server | agent)
     role=$1
     shift
-    case " $* " in *" --stand-in-start "*) start "$role" ;; *) echo "stand-in k3s: runs only as '$role ... --stand-in-start'" >&2; exit 1 ;; esac ;;
+    case " $* " in *" --stand-in-start "*) start "$role" "$@" ;; *) echo "stand-in k3s: runs only as '$role ... --stand-in-start'" >&2; exit 1 ;; esac ;;
   kubectl) shift; kubectl "$@" ;;
   *) echo "stand-in k3s: unsupported command: $*" >&2; exit 1 ;;
 esac
