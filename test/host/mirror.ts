@@ -53,7 +53,12 @@ export async function startMirror(address: string): Promise<Mirror> {
     const sum = createHash("sha256")
       .update(state.corrupt ? `${binary}tampered` : binary)
       .digest("hex");
-    return send(200, `${sum}  k3s\n`);
+    // Laid out like a release's file: several artifacts, ours among them (a loose match would pick a wrong line).
+    const other = (name: string) => `${createHash("sha256").update(name).digest("hex")}  ${name}\n`;
+    return send(
+      200,
+      `${other("k3s-airgap-images-amd64.tar")}${sum}  k3s\n${other("k3s-airgap-images-amd64.tar.zst")}${other("k3s-images.txt")}`,
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
