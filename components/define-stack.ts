@@ -89,7 +89,11 @@ export function buildStack(args: DefineStackArgs): StackOutputs {
   };
 }
 
-/** Declare a Skipper stack: `export default defineStack({...})`. Nothing happens until Pulumi calls the result. */
-export function defineStack(args: DefineStackArgs): () => StackOutputs {
-  return () => buildStack(args);
+/**
+ * Declare a Skipper stack: `export default defineStack({...})`. Nothing happens until Pulumi calls the result. Pass a
+ * function returning the object instead when it reads Pulumi config (`new pulumi.Config()`): it is then called when
+ * the program runs, not when the file is imported, so it sees the config of the run.
+ */
+export function defineStack(args: DefineStackArgs | (() => DefineStackArgs)): () => StackOutputs {
+  return () => buildStack(typeof args === "function" ? args() : args);
 }

@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
 import { buildStack } from "../../components/define-stack.ts";
 import { bareMetal } from "../../providers/bare-metal.ts";
-import { evaluateProgram, TEST_SSH_KEY } from "../support/pulumi-mocks.ts";
+import { evaluateProgram, evaluateStackFile, TEST_SSH_KEY } from "../support/pulumi-mocks.ts";
 
 const config = { "skipper:sshPrivateKey": TEST_SSH_KEY };
 const cluster = {
@@ -36,5 +36,18 @@ describe("defineStack", () => {
     assert.equal(stack.result.gatewayClusterId, undefined);
     const manifests = stack.get("command:remote:Command", "cluster-203-0-113-20-manifests");
     assert.doesNotMatch(String(manifests.inputs["stdin"]), /trustedIPs/);
+  });
+
+  it("pins the host key from skipper:hostKey in the example stack's SSH connections", async () => {
+    const hostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGw0d3NYtJw5Cq0m9c0jv0bS7S3b9bCq9eZ3p0Lx6Hq1";
+    const pinned = await evaluateStackFile("stacks/skipper.ts", { config: { ...config, "skipper:hostKey": hostKey } });
+    const steps = pinned.ofType("command:remote:Command");
+    assert.ok(steps.length > 0);
+    for (const step of steps)
+      assert.equal((pinned.inputs(step)["connection"] as { hostKey?: string }).hostKey, hostKey);
+    const unpinned = await evaluateStackFile("stacks/skipper.ts", { config });
+    for (const step of unpinned.ofType("command:remote:Command")) {
+      assert.equal((unpinned.inputs(step)["connection"] as { hostKey?: string }).hostKey, undefined);
+    }
   });
 });
