@@ -35,6 +35,7 @@
  */
 import { stringify } from "yaml";
 import type { Cluster, Host } from "../model.ts";
+import type { AddonDeployment } from "./addon-crds.ts";
 import { kubeconfigServer } from "./kubeconfig.ts";
 import { hostLabel, prelude, shQuote } from "./shell.ts";
 
@@ -261,12 +262,19 @@ ${waitReadyFunction(host, seconds)}wait_ready
 }
 
 /**
- * Wait (bounded) until every CRD in `crds` exists and is Established. The add-ons register them asynchronously after
- * k3s starts (Traefik's chart from k3s itself, cert-manager's from the HelmChart of the manifests step), and the
- * Kubernetes provider gives up on a "no matches for kind" create after a few retries. Polls `kubectl get` rather than
- * `kubectl wait`, which fails at once while the CRD does not exist yet.
+ * Wait (bounded) until every CRD in `crds` exists and is Established, then, within the same bound, until every
+ * Deployment in `deployments` (the add-ons' admission webhooks) is Available. The add-ons register the CRDs
+ * asynchronously after k3s starts (Traefik's chart from k3s itself, cert-manager's from the HelmChart of the manifests
+ * step), and the Kubernetes provider gives up on a "no matches for kind" create after a few retries; an object whose
+ * webhook is not serving yet is rejected outright. Polls `kubectl get` rather than `kubectl wait` or
+ * `kubectl rollout status`, which fail at once while the object does not exist yet.
  */
-export function waitAddonsScript(host: Host, crds: readonly string[], seconds: number): string {
+export function waitAddonsScript(
+  host: Host,
+  crds: readonly string[],
+  seconds: number,
+  deployments: readonly AddonDeployment[] = [],
+): string {
   const list = crds.map(shQuote).join(" ");
   return `${prelude("wait-addons", host)}
 [ -x ${K3S_BIN} ] || fail "k3s is not installed at ${K3S_BIN}. Fix: run the install step first"
@@ -286,6 +294,29 @@ while :; do
 done
 for crd in ${list}; do echo "skipper: ok crd $crd established"; done
 echo "skipper: ok add-on CRDs ready after $(( SECONDS - start )) s"
+${deployments.map((d) => waitDeployment(host, d, seconds)).join("")}`;
+}
+
+/**
+ * Shell that waits, until `start` + `seconds`, for Deployment `d` to report Available=True. A NotFound (the chart has
+ * not created it yet) is a state to wait through; any other kubectl error is kept for the failure message.
+ */
+function waitDeployment(host: Host, d: AddonDeployment, seconds: number): string {
+  const where = `-n ${shQuote(d.namespace)}`;
+  const what = `Deployment ${d.namespace}/${d.name}`;
+  return `while :; do
+  if out=$(${K3S_BIN} kubectl ${where} get deployment ${shQuote(d.name)} -o 'jsonpath={.status.conditions[?(@.type=="Available")].status}' 2>&1); then
+    [ "$out" = True ] && break
+    state="Available: \${out:-not reported yet}"
+  else
+    case "$out" in *NotFound*) state="not created yet" ;; *) state=\${out##*$'\\n'} ;; esac
+  fi
+  if [ $(( SECONDS - start )) -ge ${seconds} ]; then
+    fail "after ${seconds} s the ${d.label} (${what}) is not Available ($state); ${d.why}. Nothing in the cluster was changed by this step. Fix: look at its pods and events with 'k3s kubectl -n ${d.namespace} get pods' and 'k3s kubectl -n ${d.namespace} get events --sort-by=.lastTimestamp' on ${host.address} (and 'k3s kubectl -n ${d.namespace} describe deployment ${d.name}'), then run the deployment again"
+  fi
+  sleep 2
+done
+echo "skipper: ok ${d.label} available after $(( SECONDS - start )) s"
 `;
 }
 

@@ -4,8 +4,9 @@
  *
  *   preflight → manifests (servers, before install so k3s applies the HelmChartConfig on its first start)
  *   → install (server init on host 0, server join or agent join elsewhere) → wait-ready (servers, bounded)
- *   → wait-addons (host 0, when `waitForCrds` names any: bounded wait until the add-ons' CRDs are Established, so
- *     the in-cluster objects, which all wait for the kubeconfig, never meet "no matches for kind")
+ *   → wait-addons (host 0, when `waitForCrds` names any: bounded wait until the add-ons' CRDs are Established and,
+ *     with cert-manager's CRDs, its webhook Deployment is Available, so the in-cluster objects, which all wait for
+ *     the kubeconfig, never meet "no matches for kind" or "failed calling webhook")
  *   → read-kubeconfig (host 0 only; stdout is the raw kubeconfig and is secret).
  *
  * Secrets: the cluster token is never part of `create`. A step with `tokenStdin: true` must be given the token as its
@@ -19,6 +20,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Cluster, Host } from "../model.ts";
+import { addonDeployments } from "./addon-crds.ts";
 import {
   installScript,
   manifestsScript,
@@ -63,7 +65,7 @@ export interface PlanOptions {
    * @default none: no wait-addons step
    */
   readonly waitForCrds?: readonly string[];
-  /** How long wait-addons waits for them. @default 600 */
+  /** How long wait-addons waits for them (and for cert-manager's webhook, see `addonDeployments`). @default 600 */
   readonly addonsSeconds?: number;
 }
 
@@ -115,9 +117,13 @@ export function planHostSteps(cluster: Cluster, host: Host, opts: PlanOptions = 
   if (server && host.index === 0 && crds.length > 0) {
     const seconds = opts.addonsSeconds ?? DEFAULT_ADDONS_SECONDS;
     steps.push(
-      step("wait-addons", host, waitAddonsScript(host, crds, seconds), { timeoutSeconds: seconds + 60 }, [
-        `crds:${crds.join(",")}`,
-      ]),
+      step(
+        "wait-addons",
+        host,
+        waitAddonsScript(host, crds, seconds, addonDeployments(crds)),
+        { timeoutSeconds: seconds + 60 },
+        [`crds:${crds.join(",")}`],
+      ),
     );
   }
   if (host.index === 0) {

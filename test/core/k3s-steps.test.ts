@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { addonCrds } from "../../core/k3s/addon-crds.ts";
+import { addonCrds, addonDeployments, CERT_MANAGER_WEBHOOK } from "../../core/k3s/addon-crds.ts";
 import { K3S_BIN, k3sConfigYaml } from "../../core/k3s/scripts.ts";
 import { DEFAULT_ADDONS_SECONDS, type HostStep, planHostSteps, stepStdin } from "../../core/k3s/steps.ts";
 import type { Cluster } from "../../core/model.ts";
@@ -151,6 +151,32 @@ describe("planHostSteps", () => {
       "issuers.cert-manager.io",
       "clusterissuers.cert-manager.io",
     ]);
+  });
+
+  it("with cert-manager's CRDs also waits, in the same bound, for its webhook Deployment to be Available", () => {
+    const c = cluster();
+    assert.deepEqual(addonDeployments(CRDS), [CERT_MANAGER_WEBHOOK]);
+    assert.deepEqual(addonDeployments([...TRAEFIK_CRDS]), []);
+    assert.deepEqual(
+      [CERT_MANAGER_WEBHOOK.namespace, CERT_MANAGER_WEBHOOK.name],
+      ["cert-manager", "cert-manager-webhook"],
+    );
+    const script = plan(c, 0).find((s) => s.name === "wait-addons")!.script!;
+    // Polls `get` (NotFound is a state to wait through), never `rollout status`, which fails on a missing object.
+    assert.match(
+      script,
+      /k3s kubectl -n 'cert-manager' get deployment 'cert-manager-webhook' -o 'jsonpath=\{\.status\.conditions\[\?\(@\.type=="Available"\)\]\.status\}'/,
+    );
+    assert.doesNotMatch(script, /rollout status/);
+    assert.match(script, /\*NotFound\*\) state="not created yet"/);
+    assert.match(script, /echo "skipper: ok cert-manager webhook available after/);
+    assert.match(script, /'k3s kubectl -n cert-manager get pods'/);
+    assert.match(script, /after 600 s the cert-manager webhook \(Deployment cert-manager\/cert-manager-webhook\)/);
+    // The webhook loop comes after the CRD loop and shares its start, so the step's bound covers both.
+    assert.ok(script.indexOf("ok add-on CRDs ready") < script.indexOf("get deployment"));
+    assert.equal(script.match(/^start=\$SECONDS$/gm)?.length, 1);
+    const traefikOnly = plan(c, 0, MANIFESTS, [...TRAEFIK_CRDS]).find((s) => s.name === "wait-addons")!;
+    assert.doesNotMatch(traefikOnly.script!, /cert-manager-webhook/);
   });
 
   it("writes k3s config: tls-san and cluster-init on host 0, server URL for joins, no token", () => {

@@ -63,10 +63,23 @@ function planOptions(cluster: Cluster, extra: PlanOptions = {}): PlanOptions {
   return { manifests: MANIFESTS, waitForCrds: addonCrds(cluster, ADDONS), ...extra };
 }
 
+/** Sets one of the stand-in k3s's delays (files under /etc/skipper-standin, see standin/k3s.sh). */
+function standinDelay(host: TestHost, file: string, seconds: number | "never"): void {
+  mkdirSync(join(host.root, "etc/skipper-standin"), { recursive: true });
+  writeFileSync(join(host.root, "etc/skipper-standin", file), `${seconds}\n`);
+}
+
 /** The stand-in k3s makes the add-ons' CRDs appear this many seconds after its first start ("never": not at all). */
 function crdsAfter(host: TestHost, seconds: number | "never"): void {
-  mkdirSync(join(host.root, "etc/skipper-standin"), { recursive: true });
-  writeFileSync(join(host.root, "etc/skipper-standin/crds-after"), `${seconds}\n`);
+  standinDelay(host, "crds-after", seconds);
+}
+
+/**
+ * cert-manager's webhook Deployment is created this many seconds after its CRDs and is Available a second later
+ * ("never": created with them, never Available).
+ */
+function webhookAfter(host: TestHost, seconds: number | "never"): void {
+  standinDelay(host, "webhook-after", seconds);
 }
 
 /** What the stand-in k3s process last started as (it records this on every start, as a restart would). */
@@ -95,8 +108,10 @@ describe("host bootstrap over SSH (fresh, re-run, upgrade)", () => {
     cluster = fx.cluster([{ address: host.address, hostKey: host.hostKey }]);
     conn = fx.connection(host, { hostKey: cluster.hosts[0]!.hostKey });
     steps = planHostSteps(cluster, cluster.hosts[0]!, planOptions(cluster));
-    // The add-ons' CRDs appear a few seconds after k3s first starts, as on a real fresh cluster.
+    // The add-ons' CRDs appear a few seconds after k3s first starts, as on a real fresh cluster, and cert-manager's
+    // webhook is created and gets ready some seconds after its CRDs.
     crdsAfter(host, 4);
+    webhookAfter(host, 4);
   });
   after(async () => {
     await fx?.close();
@@ -141,6 +156,14 @@ describe("host bootstrap over SSH (fresh, re-run, upgrade)", () => {
     );
     const waited = Number(/skipper: ok add-on CRDs ready after (\d+) s/.exec(addons.stdout)?.[1]);
     assert.ok(waited >= 1, `wait-addons waited for the CRDs to appear (${waited} s)`);
+    // Then, through kubectl's NotFound while the chart creates it, until cert-manager's webhook is Available.
+    const webhook = /skipper: ok cert-manager webhook available after (\d+) s/.exec(addons.stdout);
+    assert.ok(webhook, `wait-addons waited for cert-manager's webhook:\n${addons.stdout}`);
+    assert.ok(
+      Number(webhook[1]) >= waited + 2,
+      `the webhook wait went on after the CRDs (${waited} s) until it was Available (${webhook[1]} s)`,
+    );
+    assert.ok(addons.stdout.indexOf("skipper: ok add-on CRDs ready") < webhook.index);
     assert.deepEqual(addons.changes, []);
 
     // The add-on manifests were in place before k3s first started.
@@ -374,6 +397,68 @@ describe("host bootstrap over SSH (fresh, re-run, upgrade)", () => {
       resumed.flatMap((r) => r.changes),
       ["skipper: changed manifests /var/lib/rancher/k3s/server/manifests/skipper-addons.yaml"],
     );
+    assert.match(resumed.find((r) => r.step === "read-kubeconfig")!.stdout, /^apiVersion: v1/);
+  });
+
+  it("cert-manager's webhook never Available: wait-addons fails within its bound, says where to look, kubeconfig unread", async (t) => {
+    const stuck = await fx.lab.addHost();
+    crdsAfter(stuck, 0);
+    webhookAfter(stuck, "never");
+    const c = fx.cluster([{ address: stuck.address }]);
+    const plan = planHostSteps(c, c.hosts[0]!, planOptions(c, { addonsSeconds: 4 }));
+    const conn2 = fx.connection(stuck);
+    const traffic: Traffic = { connections: 0, commands: 0 };
+    const err = await runSteps(conn2, plan, fx.token, traffic).then(
+      () => assert.fail("wait-addons should give up on the webhook"),
+      (e: unknown) => e as StepFailed,
+    );
+    t.diagnostic(`wait-addons gave up on the webhook after ${err.result.runMs} ms (bound 4 s)`);
+    assert.equal(err.result.step, "wait-addons");
+    assert.ok(err.result.runMs >= 4000 && err.result.runMs < 9000, `bounded by addonsSeconds (${err.result.runMs} ms)`);
+    // The CRDs were there; only the webhook held the step up.
+    assert.match(err.result.stdout, /skipper: ok add-on CRDs ready after \d+ s/);
+    assert.doesNotMatch(err.result.stdout, /skipper: ok cert-manager webhook/);
+    assert.match(
+      err.result.stderr,
+      new RegExp(
+        "skipper: error: wait-addons on [^:]+: after 4 s the cert-manager webhook \\(Deployment " +
+          "cert-manager/cert-manager-webhook\\) is not Available \\(Available: False\\); .*'failed calling webhook'.*" +
+          "Fix: look at its pods and events with 'k3s kubectl -n cert-manager get pods' and " +
+          `'k3s kubectl -n cert-manager get events[^']*' on ${stuck.address.replaceAll(".", "\\.")}`,
+      ),
+    );
+    // The step failed before read-kubeconfig: that step never ran, so no object could be created against the API.
+    assert.equal(traffic.connections, plan.findIndex((s) => s.name === "wait-addons") + 1);
+    assert.ok(plan.findIndex((s) => s.name === "read-kubeconfig") > plan.findIndex((s) => s.name === "wait-addons"));
+    assert.ok(!runTexts([], [err.result]).some((text) => text.includes("client-key-data")), "no kubeconfig printed");
+
+    // Before the chart creates it, kubectl answers NotFound, which the step waits through (never `rollout status`).
+    const missing = await fx.lab.addHost();
+    crdsAfter(missing, "never");
+    const c2 = fx.cluster([{ address: missing.address }]);
+    const conn3 = fx.connection(missing);
+    await runSteps(conn3, planHostSteps(c2, c2.hosts[0]!, { readySeconds: 5 }), fx.token);
+    const query = probe(
+      "/usr/local/bin/k3s kubectl -n cert-manager get deployment cert-manager-webhook -o 'jsonpath={.status.availableReplicas}'",
+    );
+    const notFound = await runStep(conn3, query, fx.token).then(
+      () => assert.fail("the webhook Deployment does not exist before the chart installs"),
+      (e: unknown) => e as StepFailed,
+    );
+    assert.equal(notFound.result.code, 1);
+    assert.match(
+      notFound.result.stderr,
+      /Error from server \(NotFound\): deployments\.apps "cert-manager-webhook" not found/,
+    );
+
+    // Once the webhook gets ready, a re-run passes the wait and reads the kubeconfig, changing nothing else.
+    webhookAfter(stuck, 0);
+    const resumed = await runSteps(conn2, plan, fx.token);
+    assert.deepEqual(
+      resumed.flatMap((r) => r.changes),
+      [],
+    );
+    assert.match(resumed.find((r) => r.step === "wait-addons")!.stdout, /skipper: ok cert-manager webhook available/);
     assert.match(resumed.find((r) => r.step === "read-kubeconfig")!.stdout, /^apiVersion: v1/);
   });
 
