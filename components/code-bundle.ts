@@ -75,7 +75,7 @@ export function bundleEntry(opts: BundleOptions): CodeBundle {
       bundle: true,
       platform: "node",
       format: "esm",
-      target: "node20",
+      target: "node24",
       minify,
       legalComments: "none",
       charset: "utf8",

@@ -21,11 +21,11 @@ export interface CodeBundle {
 }
 
 /**
- * The public image the bundles run in: Node 20 on Alpine, pinned by its full version tag. A tag can in principle be
- * re-pushed; where that matters, pass `image` with a digest (`node:20.18.1-alpine3.21@sha256:…`), which every
+ * The public image the bundles run in: Node 24 LTS on Alpine, pinned by its full version tag. A tag can in principle be
+ * re-pushed; where that matters, pass `image` with a digest (`node:24.22.3-alpine@sha256:…`), which every
  * renderer that takes an image accepts unchanged.
  */
-export const NODE_RUNTIME_IMAGE = "docker.io/library/node:20.18.1-alpine3.21";
+export const NODE_RUNTIME_IMAGE = "docker.io/library/node:24.22.3-alpine";
 /** The uid/gid of the `node` user in the official Node images. */
 export const NODE_RUNTIME_UID = 1000;
 /** Where the ConfigMap is mounted in the container. */

@@ -240,7 +240,7 @@ describe("gateway objects", () => {
     assert.equal(pod.spec.securityContext.runAsNonRoot, true);
     const c = pod.spec.containers[0];
     assert.equal(c.image, NODE_RUNTIME_IMAGE);
-    assert.match(c.image, /^docker\.io\/library\/node:20\.\d+\.\d+-alpine3\.\d+$/);
+    assert.match(c.image, /^docker\.io\/library\/node:24\.\d+\.\d+-alpine$/);
     assert.deepEqual(c.command, ["node", "/opt/skipper/code/main.mjs"]);
     assert.equal(c.securityContext.readOnlyRootFilesystem, true);
     assert.equal(c.securityContext.allowPrivilegeEscalation, false);
@@ -294,7 +294,7 @@ describe("gateway objects", () => {
       baseDomain: "gw.example.com",
       bundle: BUNDLE,
       namespace: "edge",
-      image: `docker.io/library/node:20.18.1-alpine3.21@sha256:${"b".repeat(64)}`,
+      image: `docker.io/library/node:24.22.3-alpine@sha256:${"b".repeat(64)}`,
       storage: "5Gi",
       storageClassName: "fast",
       trustedProxies: ["10.52.0.0/16", "10.53.0.0/16"],
