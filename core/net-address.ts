@@ -46,8 +46,8 @@ for (const [net, prefix] of V4_SPECIAL) v4Blocks.addSubnet(net, prefix, "ipv4");
 const v6Blocks = new BlockList();
 for (const [net, prefix] of V6_SPECIAL) v6Blocks.addSubnet(net, prefix, "ipv6");
 
-/** Expand an IPv6 literal to its 8 groups as numbers, or undefined when it is not one. */
-function ipv6Groups(ip: string): number[] | undefined {
+/** Expand an IPv6 literal to its 8 groups as numbers (a zone id dropped), or undefined when it is not one. */
+export function ipv6Groups(ip: string): number[] | undefined {
   if (!isIPv6(ip)) return undefined;
   let text = ip.toLowerCase();
   const zone = text.indexOf("%");
@@ -92,6 +92,32 @@ export function isPublicAddress(ip: string): boolean {
   if (v6Blocks.check(ip, "ipv6")) return false;
   const first = ipv6Groups(ip)![0]!;
   return first >= 0x2000 && first <= 0x3fff; // only 2000::/3 is allocated global unicast
+}
+
+/** `::ffff:1.2.3.4` (how a dual-stack socket reports an IPv4 peer) → `1.2.3.4`; everything else unchanged. */
+export function plainAddress(address: string | undefined): string {
+  if (!address) return "";
+  return address.startsWith("::ffff:") && isIPv4(address.slice(7)) ? address.slice(7) : address;
+}
+
+/**
+ * One spelling per address, so two texts can be compared: IPv4 as is, IPv4-mapped IPv6 as its IPv4, other IPv6 as
+ * eight lower-case hexadecimal groups without leading zeros (`2001:DB8::1` → `2001:db8:0:0:0:0:0:1`). Undefined for
+ * text that is not an address.
+ */
+export function canonicalAddress(address: string): string | undefined {
+  const plain = plainAddress(address);
+  if (isIPv4(plain)) return plain;
+  const groups = ipv6Groups(plain);
+  if (!groups || plain.includes("%")) return undefined;
+  const mapped = groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff;
+  return mapped ? v4FromGroups(groups[6]!, groups[7]!) : groups.map((g) => g.toString(16)).join(":");
+}
+
+/** True when `a` and `b` are the same IP address, however each is spelled; false when either is not an address. */
+export function sameAddress(a: string, b: string): boolean {
+  const x = canonicalAddress(a);
+  return x !== undefined && x === canonicalAddress(b);
 }
 
 /** The rule in words, for error messages. */

@@ -4,6 +4,7 @@
  * is not a trusted proxy cannot change its address by sending the header.
  */
 import { BlockList, isIP, isIPv4 } from "node:net";
+import { plainAddress } from "../../core/net-address.ts";
 
 export class TrustedProxies {
   private readonly list = new BlockList();
@@ -39,12 +40,6 @@ export class TrustedProxies {
     const family = isIPv4(address) ? "ipv4" : isIP(address) === 6 ? "ipv6" : undefined;
     return family !== undefined && this.list.check(address, family);
   }
-}
-
-/** `::ffff:1.2.3.4` → `1.2.3.4`; everything else unchanged. */
-export function plainAddress(address: string | undefined): string {
-  if (!address) return "";
-  return address.startsWith("::ffff:") && isIPv4(address.slice(7)) ? address.slice(7) : address;
 }
 
 /** The caller's address for `peer` (socket remote address) and the request's X-Forwarded-For value. */

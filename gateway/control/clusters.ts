@@ -9,10 +9,16 @@
  * - 204 released.
  * - 400 malformed body or field (names the field and the rule); also a non-public address without --allow-private.
  * - 401 no token, or a header that is not `Bearer <cluster token>`; 403 a well-formed token that is not this
- *   cluster's, or an IP-derived id asked for from another address.
+ *   cluster's, or an address claimed by a request from another address.
  * - 404 unknown cluster. 409 the id is taken (a re-registration without the token gets 409 and no token: the token
  *   is neither shown nor replaced), the name is reserved, or an IP-derived id asked to move to another address.
  * The admin token (--admin-token) may also read and release any cluster (for a cluster that lost its token).
+ *
+ * Proof of address: the gateway relays the whole internet's requests to a registered address, so it only takes an
+ * address from the host that holds it. Every registration, re-registration and move must come from the `ip` it
+ * claims (the TCP peer, or the client a trusted proxy names in X-Forwarded-For: client-address.ts); named clusters
+ * too, so nobody can point a name at a third party's host and port. `--allow-private` only lets private and loopback
+ * addresses through the public-address rule; it never waives this proof.
  */
 import { isIP } from "node:net";
 import {
@@ -26,7 +32,7 @@ import {
   isIPv4,
   RESERVED_CLUSTER_NAMES,
 } from "../../core/naming.ts";
-import { isPublicAddress, PUBLIC_ADDRESS_RULE } from "../../core/net-address.ts";
+import { isPublicAddress, PUBLIC_ADDRESS_RULE, sameAddress } from "../../core/net-address.ts";
 import type { ClusterRecord } from "../registry/record.ts";
 import type { Registry } from "../registry/registry.ts";
 import { type Caller, type ControlOperations, fail, type Outcome } from "./outcome.ts";
@@ -81,6 +87,15 @@ function parseAddress(
   if (!allowPrivate && !isPublicAddress(ip)) return { err: fail(400, `ip: ${PUBLIC_ADDRESS_RULE} (got ${ip})`) };
   if (name !== undefined && typeof name !== "string") return { err: fail(400, "name: must be a string") };
   return { ok: name === undefined ? { ip, port } : { ip, port, name } };
+}
+
+/** Refuse (403) unless the request came from the address it claims (see "Proof of address" above). */
+function proveAddress(ip: string, caller: Caller, what: string): Outcome | undefined {
+  if (sameAddress(caller.address, ip)) return undefined;
+  return fail(
+    403,
+    `ip: ${what} only from ${ip} itself, and this request came from ${caller.address || "an unknown address"}; run it on that host (the gateway relays only to addresses their registrant holds)`,
+  );
 }
 
 function refOf(id: string): ClusterRef {
@@ -170,15 +185,9 @@ export class ClusterRules implements ControlOperations {
       if (!isIPv4(ip))
         return this.refuse(fail(400, "name: an IPv6 address has no IP-derived id; give the cluster a name"));
       id = clusterIdFromIp(ip);
-      if (caller.address !== ip) {
-        return this.refuse(
-          fail(
-            403,
-            `the id ${id} is granted only to requests from ${ip} (this one came from ${caller.address}); register from that host, or choose a name`,
-          ),
-        );
-      }
     }
+    const unproven = proveAddress(ip, caller, `a cluster may register ${ip}`);
+    if (unproven) return this.refuse(unproven);
     const existing = this.registry.get(id);
     const now = this.now();
     if (existing) {
@@ -231,6 +240,8 @@ export class ClusterRules implements ControlOperations {
         ),
       );
     }
+    const unproven = proveAddress(ip, caller, `cluster ${id} may move to ${ip}`);
+    if (unproven) return this.refuse(unproven);
     // authorise() did not await, so auth.ok is the current record; answer with what was written (a concurrent
     // release may remove it from the registry before the write is durable).
     const next = { ...auth.ok, ip, port, lastSeen: this.now() };

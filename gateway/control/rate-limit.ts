@@ -3,7 +3,7 @@
  * a minute. IPv6 clients are keyed by their /64 (one host usually owns a whole /64). Full buckets are forgotten by
  * `sweep`, so memory follows the number of recently active clients.
  */
-import { isIP } from "node:net";
+import { ipv6Groups, plainAddress } from "../../core/net-address.ts";
 
 interface Bucket {
   tokens: number;
@@ -16,15 +16,14 @@ export interface RateDecision {
   readonly retryAfter: number;
 }
 
+/** The bucket a client address draws from: an IPv4 address itself, an IPv6 address's /64. */
 export function rateKey(address: string): string {
-  if (isIP(address) !== 6) return address;
-  const [head = "", tail] = address.toLowerCase().split("::");
-  const left = head ? head.split(":") : [];
-  const right = tail === undefined || tail === "" ? [] : tail.split(":");
-  const groups = tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill("0"), ...right];
+  const plain = plainAddress(address);
+  const groups = ipv6Groups(plain);
+  if (!groups) return plain;
   return `${groups
     .slice(0, 4)
-    .map((g) => Number.parseInt(g, 16).toString(16))
+    .map((g) => g.toString(16))
     .join(":")}::/64`;
 }
 

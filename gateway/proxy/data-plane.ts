@@ -10,9 +10,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { isIP, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { parseHost } from "../../core/naming.ts";
-import { isPublicAddress } from "../../core/net-address.ts";
+import { isPublicAddress, plainAddress } from "../../core/net-address.ts";
 import { Exchange, type ExchangeHost, type ExchangeOutcome } from "./exchange.ts";
-import { forwardedValues, normaliseAddress } from "./forwarded.ts";
+import { forwardedValues } from "./forwarded.ts";
 import { rawPage, sendPage } from "./pages.ts";
 import { buildRequestHead, claimedForwarding, originTarget } from "./request-head.ts";
 import { openTunnel, type TunnelOutcome } from "./tunnel.ts";
@@ -205,7 +205,7 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
   const peerOf = (socket: Socket & { [kPeer]?: Peer }): Peer => {
     let peer = socket[kPeer];
     if (!peer) {
-      const address = normaliseAddress(socket.remoteAddress);
+      const address = plainAddress(socket.remoteAddress);
       peer = { address, trusted: address !== "" && opts.trustedProxies(address) };
       socket[kPeer] = peer;
     }

@@ -3,12 +3,6 @@
  * are believed only when the TCP peer is a trusted proxy (e.g. the TLS terminator in front of the gateway).
  */
 
-/** `::ffff:1.2.3.4` → `1.2.3.4`; other addresses unchanged; undefined stays undefined. */
-export function normaliseAddress(address: string | undefined): string {
-  if (!address) return "";
-  return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
-}
-
 /** The values the gateway sends upstream as X-Forwarded-For / -Proto / -Host. */
 export interface ForwardedValues {
   readonly forwardedFor: string;

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { clientAddress, plainAddress, TrustedProxies } from "../../gateway/control/client-address.ts";
+import { plainAddress } from "../../core/net-address.ts";
+import { clientAddress, TrustedProxies } from "../../gateway/control/client-address.ts";
 import { MetricsText, sumStats } from "../../gateway/control/metrics.ts";
 import { RateLimiter, rateKey } from "../../gateway/control/rate-limit.ts";
 import {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { makeTempDataPath } from "./registry-helpers.ts";
-import { ADMIN_TOKEN, BASE, call, type GatewayProcess, startGateway } from "./server-process.ts";
+import { ADMIN_TOKEN, BASE, type CallOptions, call, type GatewayProcess, startGateway } from "./server-process.ts";
 
 const OPEN_LIMITS = ["--rate-limit", "100000", "--rate-burst", "100000"];
 let gw: GatewayProcess;
@@ -64,7 +64,7 @@ describe("control plane (one gateway, trusting 127.0.0.1/32 as a proxy)", () => 
   test("an IP-derived id for another address is refused, unless a trusted proxy says the request came from it", async () => {
     const direct = await call(port, "POST", "/v1/clusters", { body: { ip: "198.51.100.7" } });
     assert.equal(direct.status, 403, direct.text);
-    assert.match(direct.json.error, /granted only to requests from 198\.51\.100\.7/);
+    assert.match(direct.json.error, /^ip: a cluster may register 198\.51\.100\.7 only from 198\.51\.100\.7 itself/);
     const spoofedChain = await call(port, "POST", "/v1/clusters", {
       body: { ip: "198.51.100.7" },
       headers: { "x-forwarded-for": "198.51.100.7, 198.51.100.8" },
@@ -78,9 +78,79 @@ describe("control plane (one gateway, trusting 127.0.0.1/32 as a proxy)", () => 
     assert.equal(viaProxy.json.id, "198-51-100-7");
   });
 
+  test("no registration points at an address its request did not come from (named ones too), nor moves there", async () => {
+    const admin = { token: ADMIN_TOKEN };
+    // 127.0.0.5 is not a trusted proxy: its own address is the caller, whatever X-Forwarded-For says.
+    const relays: Array<[string, CallOptions]> = [
+      [
+        "a named registration for a third party's address",
+        { body: { ip: "127.0.0.9", name: "relay" }, from: "127.0.0.5" },
+      ],
+      [
+        "a spoofed X-Forwarded-For from an untrusted peer",
+        { body: { ip: "127.0.0.9", name: "relay" }, from: "127.0.0.5", headers: { "x-forwarded-for": "127.0.0.9" } },
+      ],
+      [
+        "a trusted proxy forwarding another client",
+        { body: { ip: "203.0.113.9", name: "relay" }, headers: { "x-forwarded-for": "198.51.100.30" } },
+      ],
+    ];
+    for (const [what, opts] of relays) {
+      const r = await call(port, "POST", "/v1/clusters", opts);
+      assert.equal(r.status, 403, `${what}: ${r.text}`);
+      assert.match(
+        r.json.error,
+        /^ip: a cluster may register [\d.]+ only from [\d.]+ itself, and this request came from /,
+      );
+      assert.equal(r.json.token, undefined);
+    }
+    assert.equal((await call(port, "GET", "/v1/clusters/relay", admin)).status, 404, "nothing was registered");
+    assert.equal((await call(port, "GET", "/", { host: `web--relay.${BASE}` })).status, 404, "nothing is routed");
+
+    const token = await registerNamed("anchored", "127.0.0.1", 8000);
+    const before = (await call(port, "GET", "/v1/clusters/anchored", admin)).json;
+    const moves: Array<[string, string, CallOptions]> = [
+      ["a move to another address", "PUT", { body: { ip: "127.0.0.9", port: 22 }, token }],
+      [
+        "a re-registration with the token at another address",
+        "POST",
+        { body: { ip: "127.0.0.9", name: "anchored" }, token },
+      ],
+      [
+        "a move through a spoofed X-Forwarded-For",
+        "PUT",
+        { body: { ip: "127.0.0.9" }, token, from: "127.0.0.5", headers: { "x-forwarded-for": "127.0.0.9" } },
+      ],
+    ];
+    for (const [what, method, opts] of moves) {
+      const path = method === "PUT" ? "/v1/clusters/anchored" : "/v1/clusters";
+      const r = await call(port, method, path, opts);
+      assert.equal(r.status, 403, `${what}: ${r.text}`);
+      assert.match(
+        r.json.error,
+        /^ip: (cluster anchored may move to|a cluster may register) 127\.0\.0\.9 only from 127\.0\.0\.9 itself/,
+      );
+    }
+    assert.deepEqual((await call(port, "GET", "/v1/clusters/anchored", admin)).json, before, "the record is unchanged");
+    const fromThere = await call(port, "PUT", "/v1/clusters/anchored", {
+      body: { ip: "127.0.0.9" },
+      token,
+      from: "127.0.0.9",
+    });
+    assert.equal(
+      fromThere.status,
+      200,
+      `the host that holds the address may move the cluster there: ${fromThere.text}`,
+    );
+    assert.equal(fromThere.json.ip, "127.0.0.9");
+  });
+
   test("names: free ones are granted, taken and reserved ones are refused with 409, malformed with 400", async () => {
     await registerNamed("acme");
-    const taken = await call(port, "POST", "/v1/clusters", { body: { ip: "127.0.0.2", name: "acme" } });
+    const taken = await call(port, "POST", "/v1/clusters", {
+      body: { ip: "127.0.0.2", name: "acme" },
+      from: "127.0.0.2",
+    });
     assert.equal(taken.status, 409);
     assert.equal(taken.json.token, undefined);
     for (const name of ["console", "api", "www", "admin", "gateway"]) {
@@ -161,13 +231,18 @@ describe("control plane (one gateway, trusting 127.0.0.1/32 as a proxy)", () => 
 
   test("move, heartbeat, read and release with the token", async () => {
     const token = await registerNamed("mover", "127.0.0.1", 8000);
-    const moved = await call(port, "PUT", "/v1/clusters/mover", { body: { ip: "127.0.0.3", port: 8443 }, token });
+    const moved = await call(port, "PUT", "/v1/clusters/mover", {
+      body: { ip: "127.0.0.3", port: 8443 },
+      token,
+      from: "127.0.0.3",
+    });
     assert.equal(moved.status, 200, moved.text);
     assert.equal(moved.json.ip, "127.0.0.3");
     assert.equal(moved.json.port, 8443);
     const resent = await call(port, "PUT", "/v1/clusters/mover", {
       body: { ip: "127.0.0.3", port: 8443, name: "mover" },
       token,
+      from: "127.0.0.3",
     });
     assert.equal(resent.status, 200, "the registration body itself is accepted (its name is this cluster's)");
     const renamed = await call(port, "PUT", "/v1/clusters/mover", { body: { ip: "127.0.0.3", name: "other" }, token });
@@ -200,6 +275,7 @@ describe("control plane (one gateway, trusting 127.0.0.1/32 as a proxy)", () => 
     const portOnly = await call(port, "PUT", "/v1/clusters/198-51-100-20", {
       body: { ip: "198.51.100.20", port: 8080 },
       token,
+      headers: { "x-forwarded-for": "198.51.100.20" },
     });
     assert.equal(portOnly.status, 200);
     assert.equal(portOnly.json.port, 8080);
@@ -239,16 +315,23 @@ describe("control plane (one gateway, trusting 127.0.0.1/32 as a proxy)", () => 
   });
 });
 
-describe("control plane with defaults (no trusted proxy, public addresses only, small rate limit, 1 s TTL)", () => {
+describe("control plane with defaults (public addresses only, small rate limit, 1 s TTL)", () => {
   let g: GatewayProcess;
   const data = makeTempDataPath();
   before(async () => {
-    g = await startGateway(undefined, data.path, ["--rate-limit", "60", "--rate-burst", "40", "--heartbeat-ttl", "1s"]);
+    // 127.0.0.2 plays the TLS terminator in front of the gateway; requests from 127.0.0.1 come from an untrusted peer.
+    g = await startGateway(undefined, data.path, [
+      ...["--trusted-proxy", "127.0.0.2/32"],
+      ...["--rate-limit", "60", "--rate-burst", "40", "--heartbeat-ttl", "1s"],
+    ]);
   });
   after(() => {
     g.child.kill("SIGKILL");
     data.remove();
   });
+
+  /** A request the trusted proxy (127.0.0.2) forwards for `client`. */
+  const proxied = (client: string): CallOptions => ({ from: "127.0.0.2", headers: { "x-forwarded-for": client } });
 
   test("X-Forwarded-For from an untrusted peer is ignored", async () => {
     const r = await call(g.port, "POST", "/v1/clusters", {
@@ -274,13 +357,22 @@ describe("control plane with defaults (no trusted proxy, public addresses only, 
       assert.equal(r.status, 400, `${ip}: ${r.text}`);
       assert.match(r.json.error, /^ip: must be a public IP address/);
     }
-    const ok = await call(g.port, "POST", "/v1/clusters", { body: { ip: "8.8.8.8", name: "public" } });
+    const ok = await call(g.port, "POST", "/v1/clusters", {
+      body: { ip: "8.8.8.8", name: "public" },
+      ...proxied("8.8.8.8"),
+    });
     assert.equal(ok.status, 201, ok.text);
   });
 
   test("registrations without heartbeats expire after the TTL; heartbeats keep one alive", async () => {
-    const a = await call(g.port, "POST", "/v1/clusters", { body: { ip: "1.1.1.1", name: "beating" } });
-    const b = await call(g.port, "POST", "/v1/clusters", { body: { ip: "1.0.0.1", name: "silent" } });
+    const a = await call(g.port, "POST", "/v1/clusters", {
+      body: { ip: "1.1.1.1", name: "beating" },
+      ...proxied("1.1.1.1"),
+    });
+    const b = await call(g.port, "POST", "/v1/clusters", {
+      body: { ip: "1.0.0.1", name: "silent" },
+      ...proxied("1.0.0.1"),
+    });
     assert.equal(a.status, 201);
     assert.equal(b.status, 201);
     for (let i = 0; i < 8; i++) {
@@ -289,7 +381,10 @@ describe("control plane with defaults (no trusted proxy, public addresses only, 
     }
     assert.equal((await call(g.port, "GET", "/v1/clusters/beating", { token: a.json.token })).status, 200);
     assert.equal((await call(g.port, "GET", "/v1/clusters/silent", { token: b.json.token })).status, 404);
-    const again = await call(g.port, "POST", "/v1/clusters", { body: { ip: "1.0.0.2", name: "silent" } });
+    const again = await call(g.port, "POST", "/v1/clusters", {
+      body: { ip: "1.0.0.2", name: "silent" },
+      ...proxied("1.0.0.2"),
+    });
     assert.equal(again.status, 201, "an expired name is free again");
   });
 

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { type TestContext, test } from "node:test";
 import { tempDataPath } from "./registry-helpers.ts";
+import { seededRandom } from "./seeded-random.ts";
 import { call, type GatewayProcess, startGateway } from "./server-process.ts";
 
 const KILLS = Number(process.env["SKIPPER_DURABILITY_KILLS"] ?? 50);
@@ -26,11 +27,11 @@ interface Known {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const pick = <T>(items: readonly T[]): T | undefined => items[Math.floor(Math.random() * items.length)];
 
 async function survivesKills(t: TestContext, kills: number, args: string[]): Promise<void> {
   const path = tempDataPath(t);
   let gw: GatewayProcess = await startGateway(t, path, args);
+  const random = seededRandom(`durability (${kills} kills)`);
   const known: Known[] = [];
   const counts = { created: 0, moved: 0, deleted: 0, inDoubt: 0, refusedConnections: 0 };
   let running = true;
@@ -42,26 +43,28 @@ async function survivesKills(t: TestContext, kills: number, args: string[]): Pro
   const client = async (n: number) => {
     while (running) {
       const port = gw.port;
-      const roll = Math.random();
-      const target = roll < 0.7 ? undefined : pick(known.filter((k) => !k.busy && k.deleted === "no"));
+      const roll = random.next();
+      const target = roll < 0.7 ? undefined : random.pick(known.filter((k) => !k.busy && k.deleted === "no"));
       let undo = () => {};
       try {
         if (!target) {
           const id = `d${n}x${seq++}`;
           const ip = `127.0.0.${1 + (seq % 200)}`;
           const p = 8000 + (seq % 1000);
-          const r = await withTimeout(call(port, "POST", "/v1/clusters", { body: { ip, port: p, name: id } }));
+          const r = await withTimeout(
+            call(port, "POST", "/v1/clusters", { body: { ip, port: p, name: id }, from: ip }),
+          );
           assert.equal(r.status, 201, r.text);
           known.push({ id, token: r.json.token, addresses: new Set([`${ip}:${p}`]), deleted: "no", busy: false });
           counts.created++;
         } else if (roll < 0.85) {
           target.busy = true;
-          const ip = `127.0.1.${Math.floor(Math.random() * 250)}`;
-          const p = 1 + Math.floor(Math.random() * 65000);
+          const ip = `127.0.1.${random.below(250)}`;
+          const p = 1 + random.below(65000);
           target.addresses.add(`${ip}:${p}`); // in doubt until acknowledged
           undo = () => target.addresses.delete(`${ip}:${p}`);
           const r = await withTimeout(
-            call(port, "PUT", `/v1/clusters/${target.id}`, { body: { ip, port: p }, token: target.token }),
+            call(port, "PUT", `/v1/clusters/${target.id}`, { body: { ip, port: p }, token: target.token, from: ip }),
           );
           assert.equal(r.status, 200, r.text);
           target.addresses.clear();
@@ -95,7 +98,7 @@ async function survivesKills(t: TestContext, kills: number, args: string[]): Pro
   const clients = Array.from({ length: CLIENTS }, (_, i) => client(i));
   const started = Date.now();
   for (let k = 0; k < kills; k++) {
-    await sleep(20 + Math.random() * 200);
+    await sleep(20 + random.next() * 200);
     gw.child.kill("SIGKILL");
     await gw.exited;
     gw = await startGateway(t, path, args);

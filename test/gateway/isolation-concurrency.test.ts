@@ -7,18 +7,10 @@
 import assert from "node:assert/strict";
 import http from "node:http";
 import { test } from "node:test";
+import { seededRandom } from "./seeded-random.ts";
 import { BASE, listen, startProxyHarness } from "./support-proxy.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A deterministic pseudo-random sequence, so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 /** An upstream answering `<name>:<id>:<body bytes>:<padding>`; `mode` picks the framing or a misbehaviour. */
 async function upstreamFor(name: string) {
@@ -78,7 +70,7 @@ test("500 concurrent mixed requests to two clusters each get their own answer", 
   gw.clusters.set("alpha", { ip: "127.0.0.1", port: alpha.port });
   gw.clusters.set("beta", { ip: "127.0.0.1", port: beta.port });
 
-  const random = rng(20261126);
+  const random = seededRandom("isolation under concurrency").next;
   const problems: string[] = [];
   let checked = 0;
   const one = async (i: number) => {

@@ -80,6 +80,8 @@ export interface CallOptions {
   readonly raw?: string;
   readonly token?: string;
   readonly headers?: Record<string, string>;
+  /** The loopback address to send from (any 127.x.y.z): the source address the gateway sees. @default 127.0.0.1 */
+  readonly from?: string;
 }
 
 /** One HTTP request on a fresh connection. */
@@ -92,23 +94,26 @@ export function call(port: number, method: string, path: string, opts: CallOptio
   }
   if (opts.token !== undefined) headers["authorization"] = `Bearer ${opts.token}`;
   return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, method, path, headers, agent: false }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (d: string) => {
-        text += d;
-      });
-      res.on("end", () => {
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-      res.on("error", reject);
-    });
+    const req = request(
+      { host: "127.0.0.1", localAddress: opts.from, port, method, path, headers, agent: false },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => {
+          text += d;
+        });
+        res.on("end", () => {
+          let json: unknown;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+        });
+        res.on("error", reject);
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
