@@ -17,6 +17,11 @@ export interface Host {
   /** Every name and address the API server certificate must cover (address first, then tlsSans). */
   readonly tlsSans: readonly string[];
   readonly nodeName: string;
+  /**
+   * The address k3s uses for node traffic (`node-ip`, and flannel on the interface that holds it), e.g. on a
+   * provider's private network; joining hosts reach the first server there. @default unset (k3s picks)
+   */
+  readonly nodeIp?: string;
 }
 
 export interface K3s {
@@ -103,5 +108,13 @@ export interface Stack {
   readonly projects: readonly string[];
   readonly services: readonly Service[];
   readonly apps: readonly App[];
-  readonly console: { readonly enabled: boolean; readonly host?: string };
+  readonly console: Console;
+}
+
+export interface Console {
+  readonly enabled: boolean;
+  /** `console-<cluster-id>.<gateway>`, when the console is enabled and the stack uses a gateway. */
+  readonly host?: string;
+  /** The console's custom domain (Let's Encrypt), lower case. */
+  readonly domain?: string;
 }

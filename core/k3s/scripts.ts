@@ -53,15 +53,25 @@ function serverCount(cluster: Cluster): number {
   return cluster.hosts.filter((h) => h.role === "server").length;
 }
 
-/** The content of `/etc/rancher/k3s/config.yaml` for `host` (no secret: the token is referenced by file). */
+/** Where joining hosts reach the first server: its node IP when it has one (a private network), else its address. */
+export function joinServerUrl(cluster: Cluster): string {
+  const first = cluster.hosts[0]!;
+  return kubeconfigServer(first.nodeIp ?? first.address);
+}
+
+/**
+ * The content of `/etc/rancher/k3s/config.yaml` for `host` (no secret: the token is referenced by file). With a node
+ * IP, the install step appends `flannel-iface` (the interface holding that IP, found on the host).
+ */
 export function k3sConfigYaml(cluster: Cluster, host: Host): string {
   const config: Record<string, unknown> = { "node-name": host.nodeName, "token-file": K3S_TOKEN_FILE };
+  if (host.nodeIp) config["node-ip"] = host.nodeIp;
   if (host.role === "server") {
     config["tls-san"] = [...host.tlsSans];
     config["write-kubeconfig-mode"] = "0600";
     if (host.index === 0 && serverCount(cluster) > 1) config["cluster-init"] = true;
   }
-  if (host.index !== 0) config["server"] = kubeconfigServer(cluster.hosts[0]!.address);
+  if (host.index !== 0) config["server"] = joinServerUrl(cluster);
   return `# Written by Skipper (k3s install step); edits are replaced on the next run.\n${stringify(config)}`;
 }
 
@@ -154,6 +164,30 @@ function waitReadyFunction(host: Host, seconds: number): string {
 `;
 }
 
+/** How long the install step waits for the node IP to appear on an interface (a network attached after boot). */
+const NODE_IP_WAIT_SECONDS = 180;
+
+/**
+ * Shell that waits (bounded) until an interface holds `nodeIp` and sets `iface` to its name, for k3s's
+ * `flannel-iface`: a cloud's private network may be attached, and its interface configured, after the machine booted,
+ * and its interface name differs between machine types.
+ */
+function nodeInterface(nodeIp: string): string {
+  return `node_ip=${shQuote(nodeIp)}
+start=$SECONDS
+while :; do
+  iface=$(ip -o -4 addr show 2>/dev/null | awk -v ip="$node_ip" '{ split($4, a, "/"); if (a[1] == ip) { print $2; exit } }' || true)
+  [ -n "$iface" ] && break
+  if [ $(( SECONDS - start )) -ge ${NODE_IP_WAIT_SECONDS} ]; then
+    fail "no network interface holds the node IP $node_ip after ${NODE_IP_WAIT_SECONDS} s. Fix: check that the machine is attached to its private network ('ip -4 addr' on it), then run the deployment again"
+  fi
+  sleep 2
+done
+case "$iface" in *[!A-Za-z0-9._-]*) fail "unexpected interface name '$iface' for $node_ip" ;; esac
+echo "skipper: ok node IP $node_ip on $iface"
+`;
+}
+
 /** URL path segment for a k3s version (`+` must be escaped in a URL path, as GitHub release URLs do). */
 function versionSegment(version: string): string {
   return encodeURIComponent(version);
@@ -188,7 +222,7 @@ const INSTALLER_OVERRIDES = [
 export function installScript(cluster: Cluster, host: Host, waitSeconds: number): string {
   const { version, installScriptUrl, artifactUrl, extraServerArgs } = cluster.k3s;
   const exec = host.role === "server" ? ["server", ...extraServerArgs].join(" ") : "agent";
-  const joinUrl = host.index === 0 ? "" : kubeconfigServer(cluster.hosts[0]!.address);
+  const joinUrl = host.index === 0 ? "" : joinServerUrl(cluster);
   const label = hostLabel(host);
   const binDir = K3S_BIN.slice(0, K3S_BIN.lastIndexOf("/"));
   const marker = `version=${version} exec=${exec} url=${joinUrl}`;
@@ -204,9 +238,9 @@ token=$(cat)
 printf '%s\n' "$token" | put_file ${K3S_TOKEN_FILE} 0600 "token-file ${K3S_TOKEN_FILE}"
 unset token
 config_changed=$SKIPPER_CHANGED
-put_file ${K3S_CONFIG} 0600 "config ${K3S_CONFIG}" <<'SKIPPER_CONFIG'
+${host.nodeIp ? nodeInterface(host.nodeIp) : ""}${host.nodeIp ? "config=$(cat <<'SKIPPER_CONFIG'" : `put_file ${K3S_CONFIG} 0600 "config ${K3S_CONFIG}" <<'SKIPPER_CONFIG'`}
 ${k3sConfigYaml(cluster, host)}SKIPPER_CONFIG
-[ "$SKIPPER_CHANGED" = 1 ] && config_changed=1
+${host.nodeIp ? `)\nput_file ${K3S_CONFIG} 0600 "config ${K3S_CONFIG}" <<<"$config\nflannel-iface: $iface"\n` : ""}[ "$SKIPPER_CHANGED" = 1 ] && config_changed=1
 
 marker=${shQuote(marker)}
 have=""

@@ -8,6 +8,7 @@
  * - `readTokenScript`: prints the token, for a separate command whose stdout is a secret and is not logged.
  * - `releaseScript`: DELETE on destroy; keeps the token when the gateway could not be reached, so nothing is lost.
  */
+import { isUnknownAddress } from "../k3s/addresses.ts";
 import { prelude, privileged, shQuote } from "../k3s/shell.ts";
 import type { Host } from "../model.ts";
 import { type ClusterRef, clusterHost, clusterId, isIPv4 } from "../naming.ts";
@@ -17,7 +18,10 @@ export const REGISTRATION_STATE_DIR = "/var/lib/skipper/gateway";
 
 export interface RegistrationInput {
   readonly baseDomain: string;
-  /** The public IPv4 address the gateway proxies to (the host's own, or a load balancer's). */
+  /**
+   * The public IPv4 address the gateway proxies to (the host's own, or a load balancer's). May be `UNKNOWN_ADDRESS`
+   * when `name` is set, to check the rest before the machine exists.
+   */
   readonly ip: string;
   /** Port of the cluster's HTTP entry (Traefik). @default 80 */
   readonly port?: number;
@@ -55,7 +59,9 @@ export interface RegistrationConfig {
 }
 
 export function registrationConfig(input: RegistrationInput): RegistrationConfig {
-  if (!isIPv4(input.ip)) {
+  // A named cluster's id does not depend on its address, so everything else can be checked before the address exists.
+  const later = input.name !== undefined && isUnknownAddress(input.ip);
+  if (!isIPv4(input.ip) && !later) {
     throw new Error(
       `gateway registration: ip must be a dotted IPv4 address such as 203.0.113.10 (got ${JSON.stringify(input.ip)})`,
     );
