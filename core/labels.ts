@@ -15,6 +15,11 @@ export const LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
 export const LABEL_VERSION = "app.kubernetes.io/version";
 /** The Skipper project (= namespace) an object belongs to. */
 export const LABEL_PROJECT = "skipper.dev/project";
+/**
+ * Annotation on stack-rendered Deployments and StatefulSets: the replicas the stack declares, so the console can show
+ * them beside the current ones after a scale made in the console (which lasts until the next `pulumi up`).
+ */
+export const ANNOTATION_DECLARED_REPLICAS = "skipper.run/declared-replicas";
 
 /** `app` for apps, `service` for stateful services. */
 export type Component = "app" | "service";

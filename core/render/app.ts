@@ -26,7 +26,7 @@ import type { IProbe } from "kubernetes-models/v1/Probe";
 import type { IServiceSpec } from "kubernetes-models/v1/ServiceSpec";
 import { SpecError } from "../errors.ts";
 import type { K8sObject } from "../k8s.ts";
-import { appLabels, appSelector } from "../labels.ts";
+import { ANNOTATION_DECLARED_REPLICAS, appLabels, appSelector } from "../labels.ts";
 import type { App, Stack } from "../model.ts";
 import { bindingEnv } from "./binding.ts";
 import { type EnvVar, literalEnv, secretEnv } from "./env.ts";
@@ -168,7 +168,9 @@ function renderDeployment(app: App, stack: Stack): K8sObject {
       spec: { ...podDefaults(), containers: [container(app, stack)] },
     },
   };
-  return { apiVersion: "apps/v1", kind: "Deployment", metadata: meta(app, app.name), spec };
+  // The declared replicas ride along so the console can show them beside a scale made there (DESIGN.md §7).
+  const metadata = meta(app, app.name, { [ANNOTATION_DECLARED_REPLICAS]: String(app.replicas) });
+  return { apiVersion: "apps/v1", kind: "Deployment", metadata, spec };
 }
 
 function renderAppService(app: App): K8sObject {
