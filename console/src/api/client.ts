@@ -6,10 +6,12 @@ import type {
   CreatedUser,
   Dashboard,
   LoginResponse,
+  Me,
   Member,
   Project,
   Role,
   Route,
+  ScaleResponse,
   ServiceCredentials,
   ServiceDetail,
   ServiceSummary,
@@ -18,59 +20,58 @@ import type {
 
 const p = (value: string) => encodeURIComponent(value);
 
-/** Accept either a bare list or `{ items: [...] }` / `{ <key>: [...] }`, so list routes read the same way. */
-function list<T>(body: unknown, key: string): T[] {
-  if (Array.isArray(body)) return body as T[];
-  if (body && typeof body === "object") {
-    const record = body as Record<string, unknown>;
-    if (Array.isArray(record[key])) return record[key] as T[];
-    if (Array.isArray(record.items)) return record.items as T[];
-  }
-  return [];
-}
-
 export const auth = {
   login: (email: string, password: string) =>
     request<LoginResponse>("/api/v1/auth/login", { method: "POST", body: { email, password }, anonymous: true }),
   refresh: () => request<LoginResponse>("/api/v1/auth/refresh", { method: "POST", anonymous: true }),
   logout: () => request<void>("/api/v1/auth/logout", { method: "POST", anonymous: true }),
-  me: () => request<User>("/api/v1/me"),
+  me: () => request<Me>("/api/v1/me"),
 };
 
 export const api = {
   dashboard: () => request<Dashboard>("/api/v1/dashboard"),
 
-  projects: async () => list<Project>(await request<unknown>("/api/v1/projects"), "projects"),
+  projects: async () => (await request<{ projects: Project[] }>("/api/v1/projects")).projects,
   createProject: (name: string) => request<Project>("/api/v1/projects", { method: "POST", body: { name } }),
   members: async (project: string) =>
-    list<Member>(await request<unknown>(`/api/v1/projects/${p(project)}/members`), "members"),
-  setMembers: (project: string, members: Member[]) =>
-    request<unknown>(`/api/v1/projects/${p(project)}/members`, { method: "PUT", body: { members } }),
+    (await request<{ members: Member[] }>(`/api/v1/projects/${p(project)}/members`)).members,
+  /** The complete member list, as emails of existing users (their role is their own). */
+  setMembers: async (project: string, emails: string[]) =>
+    (
+      await request<{ members: Member[] }>(`/api/v1/projects/${p(project)}/members`, {
+        method: "PUT",
+        body: { members: emails },
+      })
+    ).members,
 
-  apps: async (project: string) =>
-    list<AppSummary>(await request<unknown>(`/api/v1/projects/${p(project)}/apps`), "apps"),
+  apps: async (project: string) => (await request<{ apps: AppSummary[] }>(`/api/v1/projects/${p(project)}/apps`)).apps,
   app: (project: string, app: string) => request<AppDetail>(`/api/v1/projects/${p(project)}/apps/${p(app)}`),
   restart: (project: string, app: string) =>
-    request<unknown>(`/api/v1/projects/${p(project)}/apps/${p(app)}/restart`, { method: "POST" }),
+    request<{ app: string; restartedAt: string }>(`/api/v1/projects/${p(project)}/apps/${p(app)}/restart`, {
+      method: "POST",
+    }),
   scale: (project: string, app: string, replicas: number) =>
-    request<unknown>(`/api/v1/projects/${p(project)}/apps/${p(app)}/scale`, { method: "PUT", body: { replicas } }),
+    request<ScaleResponse>(`/api/v1/projects/${p(project)}/apps/${p(app)}/scale`, {
+      method: "PUT",
+      body: { replicas },
+    }),
 
   services: async (project: string) =>
-    list<ServiceSummary>(await request<unknown>(`/api/v1/projects/${p(project)}/services`), "services"),
+    (await request<{ services: ServiceSummary[] }>(`/api/v1/projects/${p(project)}/services`)).services,
   service: (project: string, service: string) =>
     request<ServiceDetail>(`/api/v1/projects/${p(project)}/services/${p(service)}`),
   credentials: (project: string, service: string) =>
     request<ServiceCredentials>(`/api/v1/projects/${p(project)}/services/${p(service)}/credentials`),
 
-  routes: async () => list<Route>(await request<unknown>("/api/v1/routes"), "routes"),
+  routes: async () => (await request<{ routes: Route[] }>("/api/v1/routes")).routes,
 
-  users: async () => list<User>(await request<unknown>("/api/v1/users"), "users"),
+  users: async () => (await request<{ users: User[] }>("/api/v1/users")).users,
   createUser: (user: { email: string; role: Role; projects?: string[]; password?: string }) =>
     request<CreatedUser>("/api/v1/users", { method: "POST", body: user }),
   updateUser: (email: string, change: { role?: Role; projects?: string[] }) =>
     request<User>(`/api/v1/users/${p(email)}`, { method: "PUT", body: change }),
   resetPassword: (email: string) =>
-    request<{ password: string }>(`/api/v1/users/${p(email)}/reset-password`, { method: "POST" }),
+    request<CreatedUser>(`/api/v1/users/${p(email)}/reset-password`, { method: "POST", body: {} }),
   removeUser: (email: string) => request<void>(`/api/v1/users/${p(email)}`, { method: "DELETE" }),
 };
 

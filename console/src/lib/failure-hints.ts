@@ -1,8 +1,7 @@
-// What a person can do about a failing pod, by the reason Kubernetes gives.
-import type { Failure } from "../api/types";
-
-export function failureHint(failure: Pick<Failure, "reason" | "message" | "hint">): string {
-  if (failure.hint) return failure.hint;
+// What a person can do about a failing pod. The console-api says it in words (`message`); when it says nothing
+// useful, the console falls back to advice by the reason Kubernetes gives.
+export function failureHint(failure: { reason: string; message?: string }): string {
+  if (failure.message?.trim()) return failure.message;
   const reason = failure.reason.toLowerCase();
   if (reason === "crashloopbackoff" || reason === "error")
     return "The container keeps exiting. Open the app's logs: the previous container's last lines say why.";
@@ -11,9 +10,9 @@ export function failureHint(failure: Pick<Failure, "reason" | "message" | "hint"
   if (reason === "oomkilled")
     return "The container ran out of memory. Raise its memory limit in the stack file, or find what grows.";
   if (reason === "unschedulable" || reason === "pending" || reason === "failedscheduling")
-    return `No node can run it${failure.message ? ` (${failure.message})` : ""}. Free capacity, add a node, or lower the requests.`;
+    return "No node can run it. Free capacity, add a node, or lower the requests.";
   if (reason === "createcontainerconfigerror")
-    return "The container's configuration refers to something missing (a Secret or ConfigMap key). Check the env of the app.";
+    return "The container's configuration refers to something missing (a Secret or ConfigMap key). Check the app's env.";
   if (reason === "evicted") return "The node ran short of resources and evicted it. Check the node's disk and memory.";
-  return failure.message ?? "Open the app to see its pods and logs.";
+  return "Open the app to see its pods and logs.";
 }

@@ -3,7 +3,7 @@
 import { defineStore } from "pinia";
 import { auth as authApi } from "../api/client";
 import { ApiError, useTokenSource } from "../api/http";
-import type { LoginResponse, Role, User } from "../api/types";
+import type { LoginResponse, Role, SessionUser } from "../api/types";
 import { type Action, can } from "../lib/roles";
 
 /** When to renew a token that lives `expiresIn` seconds: well before the end, never in a tight loop. */
@@ -28,7 +28,7 @@ const channel = typeof BroadcastChannel !== "undefined" ? new BroadcastChannel("
 export const useAuth = defineStore("auth", {
   state: () => ({
     token: null as string | null,
-    user: null as User | null,
+    user: null as SessionUser | null,
     expiresAt: 0,
     /** Set once the first restore attempt has finished, so the router knows whether to show the login page. */
     ready: false,
