@@ -88,10 +88,10 @@ export class Console extends pulumi.ComponentResource {
     // Validated before anything is registered: a bad argument leaves no half-made component behind.
     const cfg = consoleConfig({ ...input, archive });
     super("skipper:console:Console", name, {}, opts);
-    if (!archive.hasWeb) {
-      const where = (archive as Partial<PackedConsole>).webDir ?? "console/dist";
+    const webDir = (archive as Partial<PackedConsole>).webDir;
+    if (!archive.hasWeb && webDir !== undefined) {
       pulumi.log.warn(
-        `the web console is not built (no index.html in ${where}): the console-api is deployed serving its API ` +
+        `the web console is not built (no index.html in ${webDir}): the console-api is deployed serving its API ` +
           "only. Build it with `npm run build` in console/ and run `pulumi up` again.",
         this,
       );
