@@ -5,8 +5,11 @@
  */
 import { Command, CommanderError } from "commander";
 import { SpecError, SpecErrors } from "../core/errors.ts";
+import { register as registerApp } from "./commands/app.ts";
 import { register as registerGateway } from "./commands/gateway.ts";
 import { register as registerHostkey } from "./commands/hostkey.ts";
+import { register as registerInit } from "./commands/init.ts";
+import { register as registerService } from "./commands/service.ts";
 import { register as registerSynth } from "./commands/synth.ts";
 
 export function buildProgram(): Command {
@@ -18,6 +21,9 @@ export function buildProgram(): Command {
   registerSynth(program);
   registerGateway(program);
   registerHostkey(program);
+  registerInit(program);
+  registerApp(program);
+  registerService(program);
   return program;
 }
 

@@ -13,8 +13,12 @@ import { fileURLToPath } from "node:url";
 import { buildSync, type Message } from "esbuild";
 import type { CodeBundle } from "../core/render/code-bundle.ts";
 
-/** The repository root (this file lives in `components/`). */
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+/**
+ * The repository root: the folder above `components/` in a checkout, or the package folder when this file runs compiled
+ * from the package's `dist/components/` (the package ships the bundled entries' sources beside `dist/`).
+ */
+const ABOVE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const REPO_ROOT = path.basename(ABOVE) === "dist" ? path.dirname(ABOVE) : ABOVE;
 
 /**
  * CommonJS dependencies (Fastify and friends) call `require` for Node built-ins; an ES module has none, so the bundle

@@ -1,7 +1,15 @@
 #!/usr/bin/env node
-// Entry point of `kip`. TypeScript sources run through tsx's loader, so a checkout works without a build step.
-import { register } from "tsx/esm/api";
+// Entry point of `kip`. In a checkout the TypeScript sources run through tsx's loader, so no build step is needed;
+// the published package ships the compiled `dist/` instead (no `cli/main.ts` next to this file), which starts faster.
+import { existsSync } from "node:fs";
 
-register();
-const { main } = await import("../main.ts");
+const source = new URL("../main.ts", import.meta.url);
+let main;
+if (existsSync(source)) {
+  const { register } = await import("tsx/esm/api");
+  register();
+  ({ main } = await import(source.href));
+} else {
+  ({ main } = await import(new URL("../../dist/cli/main.js", import.meta.url).href));
+}
 process.exitCode = await main(process.argv);
