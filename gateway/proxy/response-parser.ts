@@ -2,6 +2,13 @@
  * A small incremental parser for HTTP/1.x responses read from an upstream socket. It finds the head, filters
  * hop-by-hop headers, and frames the body (Content-Length, chunked, or until the connection closes) so the socket can
  * be reused for the next request. Bodies are handed on as they arrive, never collected.
+ *
+ * It is strict where a lenient reading would let an upstream desynchronise the connection or make the gateway
+ * work without end: Content-Length together with Transfer-Encoding, a repeated Content-Length, bare LF line ends in
+ * the framing, control characters in header values and malformed trailers are refused; the head, each chunk-size and
+ * trailer line, the number of trailer lines and the number of interim (1xx) responses are bounded. A refusal ends
+ * the exchange (the caller answers 502 and closes the upstream connection). test/gateway/proxy-response-differential
+ * holds its verdicts against Node's own parser, llhttp.
  */
 import { connectionTokens, isHopByHop } from "./hop-headers.ts";
 
@@ -38,7 +45,13 @@ enum State {
 
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9][0-9]{2})(?: ([^\r\n]*))?$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const MAX_CHUNK_LINE = 4096;
+/** Longest chunk-size line or trailer line, in bytes (CRLF not counted). */
+export const MAX_LINE = 4096;
+/** Most trailer fields after the last chunk. */
+export const MAX_TRAILERS = 32;
+/** Most interim responses (100 Continue, 103 Early Hints, ...) before the final one. */
+export const MAX_INTERIM = 8;
+const CHUNK_SIZE = /^([0-9a-fA-F]{1,12})(;.*)?$/;
 const EMPTY = Buffer.alloc(0);
 
 export class ResponseParser {
@@ -49,6 +62,8 @@ export class ResponseParser {
   private line = "";
   private keepAlive = false;
   private noBody = false;
+  private interim = 0;
+  private trailers = 0;
 
   constructor(private readonly maxHeadBytes: number) {}
 
@@ -61,6 +76,8 @@ export class ResponseParser {
     this.remaining = 0;
     this.line = "";
     this.keepAlive = false;
+    this.interim = 0;
+    this.trailers = 0;
   }
 
   /** True once any response byte was seen (used to decide whether a failed request may be retried). */
@@ -114,6 +131,7 @@ export class ResponseParser {
         }
         case State.ChunkDataEnd: {
           const r = this.readLine(buf, offset);
+          if (typeof r === "string") return r;
           if (r < 0) return undefined;
           if (this.line !== "") return "chunk data is not followed by CRLF";
           this.line = "";
@@ -123,11 +141,16 @@ export class ResponseParser {
         }
         case State.Trailers: {
           const r = this.readLine(buf, offset);
+          if (typeof r === "string") return r;
           if (r < 0) return undefined;
           offset = r;
           if (this.line === "") {
             this.sink!.onBody(EMPTY, true);
             this.complete(offset < buf.length);
+          } else {
+            if (++this.trailers > MAX_TRAILERS) return `upstream sent more than ${MAX_TRAILERS} trailer fields`;
+            const error = fieldLineProblem(this.line, 0, this.line.length);
+            if (error) return `${error} (trailer)`;
           }
           this.line = "";
           break;
@@ -197,28 +220,33 @@ export class ResponseParser {
     while (start < text.length) {
       let end = text.indexOf("\r\n", start);
       if (end === -1) end = text.length;
+      const problem = fieldLineProblem(text, start, end);
+      if (problem) return problem;
       const colon = text.indexOf(":", start);
-      if (colon <= start || colon > end) return "upstream sent a malformed header line";
       const name = text.slice(start, colon);
-      if (!TOKEN.test(name)) return "upstream sent an invalid header name";
       const value = text.slice(colon + 1, end).trim();
       start = end + 2;
-      if (value.includes("\n") || value.includes("\0")) return "upstream sent an invalid header value";
       const lower = name.toLowerCase();
       if (lower === "connection") {
         connection ??= [];
         connection.push(value);
       } else if (lower === "content-length") {
         if (!/^[0-9]{1,15}$/.test(value)) return "upstream sent an invalid Content-Length";
-        if (contentLength !== undefined && contentLength !== value) return "upstream sent conflicting Content-Length";
-        if (contentLength !== undefined) continue;
+        // Even an identical repeat is refused: a peer that sends two may mean either (nginx and llhttp refuse too).
+        if (contentLength !== undefined) return "upstream sent Content-Length twice";
         contentLength = value;
       } else if (lower === "transfer-encoding")
         transferEncoding = transferEncoding ? `${transferEncoding}, ${value}` : value;
       raw.push(name, value);
     }
+    if (contentLength !== undefined && transferEncoding !== undefined) {
+      // RFC 9112 §6.1: a server must not send both; which one frames the body is the classic smuggling question.
+      return "upstream sent both Content-Length and Transfer-Encoding";
+    }
     if (status >= 100 && status < 200 && status !== 101) {
-      this.state = State.Head; // interim response (100 Continue, 103 Early Hints): wait for the real one
+      // Interim response (100 Continue, 103 Early Hints): wait for the real one, but not for ever.
+      if (++this.interim > MAX_INTERIM) return `upstream sent more than ${MAX_INTERIM} interim (1xx) responses`;
+      this.state = State.Head;
       return undefined;
     }
     const tokens =
@@ -230,7 +258,6 @@ export class ResponseParser {
       const lower = raw[i]!.toLowerCase();
       if (isHopByHop(lower) && !(status === 101 && (lower === "upgrade" || lower === "connection"))) continue;
       if (tokens?.has(lower) && status !== 101) continue;
-      if (lower === "content-length" && transferEncoding !== undefined) continue;
       headers.push(raw[i]!, raw[i + 1]!);
     }
     this.keepAlive = http11 && !tokens?.has("close");
@@ -243,10 +270,7 @@ export class ResponseParser {
       framing = "none";
     } else if (transferEncoding !== undefined) {
       const codings = transferEncoding.toLowerCase().split(",");
-      if (codings[codings.length - 1]!.trim() === "chunked") {
-        framing = "chunked";
-        if (contentLength !== undefined) this.keepAlive = false;
-      } else framing = "close";
+      framing = codings[codings.length - 1]!.trim() === "chunked" ? "chunked" : "close";
     } else if (contentLength !== undefined) {
       framing = "length";
       this.remaining = Number(contentLength);
@@ -265,11 +289,11 @@ export class ResponseParser {
 
   private readChunkSize(buf: Buffer, offset: number): number | string {
     const r = this.readLine(buf, offset);
-    if (r < 0) return this.line.length > MAX_CHUNK_LINE ? "upstream chunk-size line is too long" : buf.length;
-    const semi = this.line.indexOf(";");
-    const hex = (semi === -1 ? this.line : this.line.slice(0, semi)).trim();
-    if (!/^[0-9a-fA-F]{1,12}$/.test(hex)) return "upstream sent an invalid chunk size";
-    const size = Number.parseInt(hex, 16);
+    if (typeof r === "string") return r;
+    if (r < 0) return buf.length;
+    const m = CHUNK_SIZE.exec(this.line);
+    if (!m || hasControl(this.line)) return "upstream sent an invalid chunk size";
+    const size = Number.parseInt(m[1]!, 16);
     this.line = "";
     if (size === 0) this.state = State.Trailers;
     else {
@@ -279,16 +303,37 @@ export class ResponseParser {
     return r;
   }
 
-  /** Accumulate into `this.line` up to CRLF; returns the offset after it, or -1 when the line is incomplete. */
-  private readLine(buf: Buffer, offset: number): number {
+  /**
+   * Accumulate into `this.line` up to CRLF; returns the offset after it, -1 when the line is incomplete, or an error
+   * for a line longer than MAX_LINE or one that ends in a bare LF.
+   */
+  private readLine(buf: Buffer, offset: number): number | string {
     const lf = buf.indexOf(10, offset);
-    if (lf === -1) {
-      this.line += buf.toString("latin1", offset);
-      if (this.line.length > MAX_CHUNK_LINE) this.line = this.line.slice(0, MAX_CHUNK_LINE + 1);
-      return -1;
-    }
-    this.line += buf.toString("latin1", offset, lf);
-    if (this.line.endsWith("\r")) this.line = this.line.slice(0, -1);
+    const end = lf === -1 ? buf.length : lf;
+    if (this.line.length + (end - offset) > MAX_LINE + 1) return `upstream sent a line longer than ${MAX_LINE} bytes`;
+    this.line += buf.toString("latin1", offset, end);
+    if (lf === -1) return -1;
+    if (!this.line.endsWith("\r")) return "upstream ended a line with a bare LF";
+    this.line = this.line.slice(0, -1);
+    if (this.line.length > MAX_LINE) return `upstream sent a line longer than ${MAX_LINE} bytes`;
     return lf + 1;
   }
+}
+
+/** Why `text[start, end)` is not a field line (`name: value`), or undefined when it is one. */
+function fieldLineProblem(text: string, start: number, end: number): string | undefined {
+  const colon = text.indexOf(":", start);
+  if (colon <= start || colon >= end) return "upstream sent a malformed header line";
+  if (!TOKEN.test(text.slice(start, colon))) return "upstream sent an invalid header name";
+  if (hasControl(text.slice(colon + 1, end))) return "upstream sent an invalid header value";
+  return undefined;
+}
+
+/** True when `text` holds a control character other than HTAB (not allowed in a field value or chunk extension). */
+function hasControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return true;
+  }
+  return false;
 }
