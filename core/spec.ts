@@ -1,7 +1,8 @@
 /**
  * The typed specification of a Skipper stack: what a user writes in `skipper.ts` (through `defineStack`) and what
- * `kip` generates and edits. Pure data, no Pulumi. Validation lives in `core/validate/*.ts`; it turns a `StackSpec` into
- * a `NormalisedStack` with every default filled in, or throws a `SpecError`/`SpecErrors` that names the field.
+ * `kip` generates and edits. Pure data, no Pulumi. Every interface here has its field definitions in
+ * `core/stack-schema.ts` (the compiler keeps the two in step). Validation (`core/validate/*.ts`) turns a `StackSpec`
+ * into a `Stack` (`core/model.ts`) with every default filled in, or throws a `SpecErrors` that names each field.
  *
  * Secrets (SSH private key, Cloudflare token) are never part of the spec: they come from Pulumi config secrets.
  */
@@ -150,8 +151,13 @@ export interface AppSpec {
 }
 
 export interface ConsoleSpec {
-  /** @default false */
+  /** Deploy the web console into the cluster (reached at `console-<cluster-id>.<gateway>`). @default false */
   readonly enabled?: boolean;
+  /**
+   * A custom domain for the console, served with a Let's Encrypt certificate like an app's custom domains. Needs
+   * `enabled: true`. @default unset
+   */
+  readonly domain?: string;
 }
 
 export interface StackSpec {

@@ -6,13 +6,13 @@ import { SpecError } from "../errors.ts";
 import type { App, Health, Resources } from "../model.ts";
 import { appHost, type ClusterRef } from "../naming.ts";
 import { DEFAULT_PROJECT } from "../spec.ts";
+import { DEFAULT_HEALTH_DELAY_SECONDS, MAX_REPLICAS } from "../stack-schema.ts";
 import { checkAppDomains } from "./domain.ts";
 import {
   checkBoolean,
   checkDnsLabel,
   checkImage,
   checkInteger,
-  checkKnownKeys,
   checkPort,
   checkProject,
   checkResources,
@@ -26,25 +26,6 @@ import {
 
 /** CPU and memory of an app that names none: enough for a small web process, with room to burst. */
 export const DEFAULT_APP_RESOURCES: Resources = { cpu: "100m", memory: "256Mi", cpuLimit: "1", memoryLimit: "512Mi" };
-export const MAX_REPLICAS = 100;
-
-const APP_KEYS = [
-  "args",
-  "bind",
-  "command",
-  "domains",
-  "env",
-  "health",
-  "image",
-  "port",
-  "project",
-  "public",
-  "replicas",
-  "resources",
-  "secretEnv",
-] as const;
-const HEALTH_KEYS = ["initialDelaySeconds", "path", "port"] as const;
-
 /** What an app's validation needs to know about the rest of the stack. */
 export interface AppContext {
   /** Every declared service (valid or not) and its project, so a bad service does not also break its bindings. */
@@ -57,39 +38,38 @@ export interface AppContext {
 
 export function validateApp(name: string, value: unknown, ctx: AppContext, p: Problems): App | undefined {
   const field = `apps.${name}`;
-  const before = p.errors.length;
   const okName = checkDnsLabel(name, field, p) !== undefined;
   if (!isRecord(value)) {
     p.add(field, "must be an object such as { image: 'ghcr.io/acme/web:1.0.0', port: 3000 }", value);
     return undefined;
   }
-  checkKnownKeys(value, APP_KEYS, field, p);
   const image = checkImage(value["image"], `${field}.image`, p);
   const port = value["port"] === undefined ? undefined : checkPort(value["port"], `${field}.port`, p);
+  // A port given but malformed was reported already; what follows treats the app as having one.
+  const hasPort = value["port"] !== undefined || p.isSettled(`${field}.port`);
   const replicas =
     value["replicas"] === undefined ? 1 : checkInteger(value["replicas"], 0, MAX_REPLICAS, `${field}.replicas`, p);
   const project = checkProject(value["project"], DEFAULT_PROJECT, `${field}.project`, p);
   const env = checkEnv(value["env"], `${field}.env`, p);
   const secretEnv = checkSecretEnv(value["secretEnv"], env, `${field}.secretEnv`, p);
   const bind = checkBind(value["bind"], project, ctx, `${field}.bind`, p);
-  const health = checkHealth(value["health"], value["port"] !== undefined, port, `${field}.health`, p);
+  const health = checkHealth(value["health"], hasPort, port, `${field}.health`, p);
   const resources = checkResources(value["resources"], DEFAULT_APP_RESOURCES, `${field}.resources`, p);
   const domains = checkAppDomains(value["domains"], `${field}.domains`, ctx.gateway, p);
   const isPublic = checkBoolean(value["public"], true, `${field}.public`, p);
   const command = checkStringList(value["command"], `${field}.command`, p);
   const args = checkStringList(value["args"], `${field}.args`, p);
-  if (domains.length > 0 && value["port"] === undefined) {
+  if (domains.length > 0 && !hasPort) {
     p.add(`${field}.domains`, "needs the app's port: an app without a port has no Service to route the domain to");
   }
   let gatewayHost: string | undefined;
-  if (okName && ctx.gateway !== undefined && port !== undefined && isPublic) {
-    if (ctx.consoleEnabled && name === "console") {
-      p.add(field, "is the console's name on the gateway while the console is enabled; rename the app", name);
-    } else if (ctx.clusterRef !== undefined) {
-      gatewayHost = gatewayHostOf(name, ctx.clusterRef, ctx.gateway, field, p);
-    }
+  if (ctx.consoleEnabled && name === "console") {
+    // console-<cluster>.<gateway> is the console's host; an app of that name would take it (or take it later).
+    p.add(field, "is the console's name on the gateway while the console is enabled; rename the app", name);
+  } else if (okName && ctx.gateway !== undefined && port !== undefined && isPublic && ctx.clusterRef !== undefined) {
+    gatewayHost = gatewayHostOf(name, ctx.clusterRef, ctx.gateway, field, p);
   }
-  if (p.errors.length > before || image === undefined || replicas === undefined) return undefined;
+  if (p.hasAt(field) || image === undefined || replicas === undefined) return undefined;
   return {
     name,
     image,
@@ -192,7 +172,6 @@ function checkHealth(
 ): Health | undefined {
   const spec = optionalRecord(value, field, p);
   if (!spec) return undefined;
-  checkKnownKeys(spec, HEALTH_KEYS, field, p);
   const path = spec["path"];
   if (typeof path !== "string" || !path.startsWith("/") || /\s/.test(path) || path.length > 2048) {
     p.add(`${field}.path`, "must be an HTTP path starting with '/', without spaces, e.g. '/healthz'", path);
@@ -203,7 +182,7 @@ function checkHealth(
   }
   const initialDelaySeconds =
     spec["initialDelaySeconds"] === undefined
-      ? 5
+      ? DEFAULT_HEALTH_DELAY_SECONDS
       : checkInteger(spec["initialDelaySeconds"], 0, 3600, `${field}.initialDelaySeconds`, p);
   if (typeof path !== "string" || port === undefined || initialDelaySeconds === undefined) return undefined;
   return { path, port, initialDelaySeconds };

@@ -7,14 +7,12 @@ import {
   checkBoolean,
   checkDomainName,
   checkEmail,
-  checkKnownKeys,
   checkNoRepeats,
   checkStringList,
   optionalRecord,
   type Problems,
 } from "./values.ts";
 
-const DOMAIN_KEYS = ["acmeEmail", "acmeStaging", "gateway", "trustedProxies"] as const;
 const PROXY_RULE = "must be an IP address or a CIDR range such as 198.51.100.7 or 198.51.100.0/24";
 
 /** Whether `value` is an IPv4/IPv6 address, or one with a `/prefix` within the address's length. */
@@ -39,7 +37,6 @@ function checkTrustedProxies(value: unknown, p: Problems): string[] {
 export function validateDomain(value: unknown, p: Problems): Domain {
   const spec = optionalRecord(value, "domain", p);
   if (!spec) return { acmeStaging: false, trustedProxies: [] };
-  checkKnownKeys(spec, DOMAIN_KEYS, "domain", p);
   const gateway = spec["gateway"] === undefined ? undefined : checkDomainName(spec["gateway"], "domain.gateway", p);
   const acmeEmail = spec["acmeEmail"] === undefined ? undefined : checkEmail(spec["acmeEmail"], "domain.acmeEmail", p);
   const acmeStaging = checkBoolean(spec["acmeStaging"], false, "domain.acmeStaging", p);
@@ -53,9 +50,29 @@ export function validateDomain(value: unknown, p: Problems): Domain {
 }
 
 /**
- * An app's custom domains: valid DNS names, normalised to lower case, each given once, and none under the gateway's
+ * A custom domain (an app's or the console's): a valid DNS name, normalised to lower case, not under the gateway's
  * base domain (those names belong to the gateway scheme and its wildcard certificate).
  */
+export function checkCustomDomain(
+  value: unknown,
+  field: string,
+  gateway: string | undefined,
+  p: Problems,
+): string | undefined {
+  const name = checkDomainName(value, field, p);
+  if (name === undefined) return undefined;
+  if (gateway !== undefined && (name === gateway || name.endsWith(`.${gateway}`))) {
+    p.add(
+      field,
+      `must not be under the gateway domain ${gateway}: it already has its gateway name there; list only domains you own`,
+      value,
+    );
+    return undefined;
+  }
+  return name;
+}
+
+/** An app's custom domains (`checkCustomDomain` each), each given once. */
 export function checkAppDomains(value: unknown, field: string, gateway: string | undefined, p: Problems): string[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) {
@@ -65,16 +82,8 @@ export function checkAppDomains(value: unknown, field: string, gateway: string |
   const out: string[] = [];
   const firstAt = new Map<string, number>();
   value.forEach((item, i) => {
-    const name = checkDomainName(item, `${field}[${i}]`, p);
+    const name = checkCustomDomain(item, `${field}[${i}]`, gateway, p);
     if (name === undefined) return;
-    if (gateway !== undefined && (name === gateway || name.endsWith(`.${gateway}`))) {
-      p.add(
-        `${field}[${i}]`,
-        `must not be under the gateway domain ${gateway}: the app already gets its gateway name there; list only domains you own`,
-        item,
-      );
-      return;
-    }
     const first = firstAt.get(name);
     if (first !== undefined) {
       p.add(`${field}[${i}]`, `repeats domain '${name}' already given at ${field}[${first}]`);

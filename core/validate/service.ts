@@ -8,7 +8,6 @@ import { DEFAULT_PROJECT } from "../spec.ts";
 import {
   checkBoolean,
   checkDnsLabel,
-  checkKnownKeys,
   checkProject,
   checkQuantity,
   checkResources,
@@ -16,8 +15,6 @@ import {
   isRecord,
   type Problems,
 } from "./values.ts";
-
-const SERVICE_KEYS = ["deleteDataOnDestroy", "engine", "project", "resources", "storage", "version"] as const;
 
 /**
  * A StatefulSet's pods carry the label `controller-revision-hash: <name>-<hash>`, which must fit a 63-character
@@ -27,7 +24,6 @@ export const MAX_SERVICE_NAME = 52;
 
 export function validateService(name: string, value: unknown, p: Problems): Service | undefined {
   const field = `services.${name}`;
-  const before = p.errors.length;
   const okName = checkDnsLabel(name, field, p) !== undefined;
   if (okName && name.length > MAX_SERVICE_NAME) {
     p.add(
@@ -40,7 +36,6 @@ export function validateService(name: string, value: unknown, p: Problems): Serv
     p.add(field, "must be an object such as { engine: 'postgres' }", value);
     return undefined;
   }
-  checkKnownKeys(value, SERVICE_KEYS, field, p);
   if (!isEngine(value["engine"])) {
     p.add(`${field}.engine`, `must be one of ${ENGINES.join(", ")}`, value["engine"]);
     return undefined;
@@ -55,7 +50,7 @@ export function validateService(name: string, value: unknown, p: Problems): Serv
   const project = checkProject(value["project"], DEFAULT_PROJECT, `${field}.project`, p);
   const resources = checkResources(value["resources"], entry.defaultResources, `${field}.resources`, p);
   const deleteDataOnDestroy = checkBoolean(value["deleteDataOnDestroy"], false, `${field}.deleteDataOnDestroy`, p);
-  if (p.errors.length > before) return undefined;
+  if (p.hasAt(field)) return undefined;
   return {
     name,
     engine: entry.engine,

@@ -11,37 +11,33 @@ import { SpecError, SpecErrors } from "../errors.ts";
 import type { App, Cluster, Service, Stack } from "../model.ts";
 import { consoleHost } from "../naming.ts";
 import { appObjectNames, serviceObjectNames } from "../render/names.ts";
-import { DEFAULT_PROJECT, type StackSpec } from "../spec.ts";
+import { type ConsoleSpec, DEFAULT_PROJECT, type StackSpec } from "../spec.ts";
+import { STACK_DEF } from "../stack-schema.ts";
 import { type AppContext, validateApp } from "./app.ts";
-import { validateCluster } from "./cluster.ts";
-import { defaultAcmeEmail, validateDomain } from "./domain.ts";
+import { checkCluster } from "./cluster.ts";
+import { checkCustomDomain, defaultAcmeEmail, validateDomain } from "./domain.ts";
 import { validateService } from "./service.ts";
-import { checkBoolean, checkKnownKeys, isRecord, optionalRecord, Problems } from "./values.ts";
+import { checkShape } from "./shape.ts";
+import { isRecord, Problems } from "./values.ts";
 
-const STACK_KEYS = ["apps", "cluster", "console", "domain", "services"] as const;
+/** A spec after `checkShape`: every field present has its declared type (required ones may be missing). */
+type Shaped = Partial<StackSpec>;
 
 export function validateStack(spec: StackSpec): Stack {
   const p = new Problems();
   if (!isRecord(spec))
     throw new SpecErrors([new SpecError("stack", "must be an object with cluster, apps and services", spec)]);
-  checkKnownKeys(spec, STACK_KEYS, "stack", p);
+  // One walk over every field against its definition (unknown keys, missing, wrong types); the rules below then
+  // read only values of the declared shape.
+  const shaped = checkShape(spec, STACK_DEF, "", p) as Shaped;
+  const cluster: Cluster | undefined =
+    shaped.cluster === undefined ? undefined : checkCluster(shaped.cluster, "cluster", p);
+  const domain = validateDomain(shaped.domain, p);
+  const consoleEnabled = shaped.console?.enabled ?? false;
+  const consoleDomain = checkConsoleDomain(shaped.console, domain.gateway, p);
 
-  let cluster: Cluster | undefined;
-  if (spec.cluster === undefined) p.add("cluster", "is required: the hosts to install k3s on and the k3s version");
-  else {
-    try {
-      cluster = validateCluster(spec.cluster, "cluster");
-    } catch (err) {
-      p.absorb(err);
-    }
-  }
-  const domain = validateDomain(spec.domain, p);
-  const consoleSpec = optionalRecord(spec.console, "console", p);
-  if (consoleSpec) checkKnownKeys(consoleSpec, ["enabled"], "console", p);
-  const consoleEnabled = checkBoolean(consoleSpec?.["enabled"], false, "console.enabled", p);
-
-  const serviceSpecs = optionalRecord(spec.services, "services", p) ?? {};
-  const appSpecs = optionalRecord(spec.apps, "apps", p) ?? {};
+  const serviceSpecs: Record<string, unknown> = shaped.services ?? {};
+  const appSpecs: Record<string, unknown> = shaped.apps ?? {};
   const services: Service[] = [];
   for (const name of Object.keys(serviceSpecs).sort()) {
     const svc = validateService(name, serviceSpecs[name], p);
@@ -59,11 +55,11 @@ export function validateStack(spec: StackSpec): Stack {
     if (app) apps.push(app);
   }
   checkAppServiceNames(appSpecs, serviceSpecs, p);
-  checkDomainOwners(apps, p);
+  checkDomainOwners(apps, consoleDomain, p);
   checkDerivedNames(apps, services, p);
   p.throwIfAny();
 
-  const firstDomain = apps.flatMap((a) => a.domains)[0];
+  const firstDomain = [...apps.flatMap((a) => a.domains), ...(consoleDomain ? [consoleDomain] : [])][0];
   const acmeEmail = domain.acmeEmail ?? defaultAcmeEmail(firstDomain);
   const projects = [
     ...new Set([DEFAULT_PROJECT, ...apps.map((a) => a.project), ...services.map((s) => s.project)]),
@@ -78,8 +74,23 @@ export function validateStack(spec: StackSpec): Stack {
     console: {
       enabled: consoleEnabled,
       ...(showConsole && { host: consoleHost(cluster!.ref, domain.gateway!) }),
+      ...(consoleDomain !== undefined && { domain: consoleDomain }),
     },
   };
+}
+
+/** `console.domain`: a custom domain like an app's, and only with the console enabled (else it would do nothing). */
+function checkConsoleDomain(
+  spec: ConsoleSpec | undefined,
+  gateway: string | undefined,
+  p: Problems,
+): string | undefined {
+  if (spec?.domain === undefined) return undefined;
+  if (spec.enabled !== true) {
+    p.add("console.domain", "is set but the console is not enabled; set console.enabled: true or remove the domain");
+    return undefined;
+  }
+  return checkCustomDomain(spec.domain, "console.domain", gateway, p);
 }
 
 /**
@@ -127,14 +138,15 @@ function checkAppServiceNames(apps: Record<string, unknown>, services: Record<st
   }
 }
 
-function checkDomainOwners(apps: readonly App[], p: Problems): void {
-  const owner = new Map<string, string>();
+/** A custom domain routes to one app (or the console). */
+function checkDomainOwners(apps: readonly App[], consoleDomain: string | undefined, p: Problems): void {
+  const owner = new Map<string, string>(consoleDomain ? [[consoleDomain, "the console (console.domain)"]] : []);
   for (const app of apps) {
     app.domains.forEach((d, i) => {
       const first = owner.get(d);
       if (first !== undefined) {
-        p.add(`apps.${app.name}.domains[${i}]`, `is already served by app '${first}'; a domain routes to one app`, d);
-      } else owner.set(d, app.name);
+        p.add(`apps.${app.name}.domains[${i}]`, `is already served by ${first}; a domain routes to one app`, d);
+      } else owner.set(d, `app '${app.name}'`);
     });
   }
 }

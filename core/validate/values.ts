@@ -6,20 +6,44 @@
 import { SpecError, SpecErrors } from "../errors.ts";
 import type { Resources } from "../model.ts";
 import { DNS_LABEL_RULE, isDnsLabel, isIPv4 } from "../naming.ts";
+import { closestName } from "./suggest.ts";
 
-/** Collects every `SpecError` of one validation pass. */
+/**
+ * Collects every `SpecError` of one validation pass: the one collector of every validator in `core/validate/`, so
+ * one run reports every mistake, each as `<field>: <rule> (got <value>)`.
+ *
+ * A problem with a field's shape (unknown, missing, wrong type: `shape.ts`) settles that field: the value is dropped
+ * before the rules run, and a later problem at or under the same field is the same mistake seen again, not reported.
+ */
 export class Problems {
   readonly errors: SpecError[] = [];
+  private readonly settled: string[] = [];
 
   add(field: string, rule: string, got?: unknown): void {
-    this.errors.push(new SpecError(field, rule, got));
+    if (!this.isSettled(field)) this.errors.push(new SpecError(field, rule, got));
+  }
+
+  /** Report a shape problem at `field` and settle it. */
+  addShape(field: string, rule: string, got?: unknown): void {
+    this.add(field, rule, got);
+    this.settle(field);
+  }
+
+  /** Settle `field` without a problem of its own (its entries were reported). */
+  settle(field: string): void {
+    this.settled.push(field);
   }
 
   /** Record a SpecError/SpecErrors thrown by a helper; anything else is a bug and is rethrown. */
   absorb(err: unknown): void {
-    if (err instanceof SpecErrors) this.errors.push(...err.errors);
-    else if (err instanceof SpecError) this.errors.push(err);
+    if (err instanceof SpecErrors) for (const e of err.errors) this.add(e.field, e.rule);
+    else if (err instanceof SpecError) this.add(err.field, err.rule);
     else throw err;
+  }
+
+  /** Whether a problem was reported at `field` or under it (`apps.web` covers `apps.web.port`). */
+  hasAt(field: string): boolean {
+    return this.errors.some((e) => within(e.field, field));
   }
 
   get empty(): boolean {
@@ -30,13 +54,26 @@ export class Problems {
   throwIfAny(): void {
     if (this.errors.length > 0) throw new SpecErrors(this.errors);
   }
+
+  /** Whether `field` had a shape problem (its value was dropped, so "missing" does not mean the user left it out). */
+  isSettled(field: string): boolean {
+    return this.settled.some((s) => within(field, s));
+  }
+}
+
+/** `field` is `parent` or a field under it (`parent.x`, `parent[0]`). */
+function within(field: string, parent: string): boolean {
+  return field === parent || field.startsWith(`${parent}.`) || field.startsWith(`${parent}[`);
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Report keys of `value` that are not in `known` (typos such as `replica` would otherwise be ignored silently). */
+/**
+ * Report keys of `value` that are not in `known` (a typo such as `hostkey` would otherwise be ignored silently),
+ * suggesting the known key it was probably meant to be.
+ */
 export function checkKnownKeys(
   value: Record<string, unknown>,
   known: readonly string[],
@@ -44,7 +81,10 @@ export function checkKnownKeys(
   p: Problems,
 ): void {
   for (const key of Object.keys(value).sort()) {
-    if (!known.includes(key)) p.add(`${field}.${key}`, `is not a known field; known fields: ${known.join(", ")}`);
+    if (known.includes(key)) continue;
+    const meant = closestName(key, known);
+    const hint = meant === undefined ? "" : `did you mean \`${meant}\`? `;
+    p.addShape(`${field}.${key}`, `is not a known field; ${hint}Known fields: ${known.join(", ")}`);
   }
 }
 
@@ -69,10 +109,18 @@ export function checkBoolean(value: unknown, fallback: boolean, field: string, p
   return fallback;
 }
 
+export function integerRule(min: number, max: number): string {
+  return `must be a whole number between ${min} and ${max}`;
+}
+
+export function isIntegerIn(value: unknown, min: number, max: number): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max;
+}
+
 /** An integer in [min, max]. */
 export function checkInteger(value: unknown, min: number, max: number, field: string, p: Problems): number | undefined {
-  if (typeof value === "number" && Number.isInteger(value) && value >= min && value <= max) return value;
-  p.add(field, `must be a whole number between ${min} and ${max}`, value);
+  if (isIntegerIn(value, min, max)) return value;
+  p.add(field, integerRule(min, max), value);
   return undefined;
 }
 
@@ -297,8 +345,6 @@ export function checkEmail(value: unknown, field: string, p: Problems): string |
 
 // --- resources -------------------------------------------------------------------------------------------------------
 
-const RESOURCE_KEYS = ["cpu", "memory", "cpuLimit", "memoryLimit"] as const;
-
 /**
  * CPU and memory requests and limits. A limit the user leaves out equals the request they gave (spec's `@default`);
  * with no request either, the profile's values apply. A request above its limit is refused (Kubernetes would).
@@ -306,8 +352,7 @@ const RESOURCE_KEYS = ["cpu", "memory", "cpuLimit", "memoryLimit"] as const;
 export function checkResources(value: unknown, profile: Resources, field: string, p: Problems): Resources {
   const spec = optionalRecord(value, field, p);
   if (!spec) return profile;
-  checkKnownKeys(spec, RESOURCE_KEYS, field, p);
-  const given = (key: (typeof RESOURCE_KEYS)[number], kind: QuantityKind): string | undefined =>
+  const given = (key: keyof Resources, kind: QuantityKind): string | undefined =>
     spec[key] === undefined ? undefined : checkQuantity(spec[key], kind, `${field}.${key}`, p, 4 * 2 ** 20);
   const cpu = given("cpu", "cpu");
   const memory = given("memory", "bytes");

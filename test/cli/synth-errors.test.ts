@@ -74,6 +74,24 @@ const cases: { name: string; body: Parameters<typeof stackFile>[1]; field: RegEx
     field: /cluster\.k3s\.version/,
     rule: /v1\.31\.4\+k3s1|k3s release/,
   },
+  {
+    // A typo of hostKey would drop host-key pinning without a word if it were ignored.
+    name: "mistyped-host-field",
+    body: {
+      cluster: `{ provider: bareMetal({ hosts: [{ address: "203.0.113.10", hostkey: "ssh-ed25519 AAAA" }] }), k3s: { version: "v1.31.4+k3s1" } }`,
+    },
+    field: /cluster\.hosts\[0\]\.hostkey/,
+    rule: /is not a known field; did you mean `hostKey`\?/,
+  },
+  {
+    // Once crashed with "ports.forEach is not a function" and exit code 1.
+    name: "preflight-ports-not-a-list",
+    body: {
+      cluster: `{ provider: bareMetal({ hosts: [{ address: "203.0.113.10" }] }), k3s: { version: "v1.31.4+k3s1" }, preflight: { ports: 80 } }`,
+    },
+    field: /cluster\.preflight\.ports/,
+    rule: /must be a list of whole numbers \(got 80\)/,
+  },
 ];
 
 describe("kip synth on an invalid stack", () => {

@@ -105,7 +105,7 @@ describe("validateCluster", () => {
       try {
         validateCluster({ ...base, hosts: [{ address: "203.0.113.10", hostKey: rsaTyped }] }, "cluster");
       } catch (e) {
-        return e as SpecError;
+        return e instanceof SpecErrors ? e.errors[0] : (e as SpecError);
       }
     })();
     assert.equal(err?.field, "cluster.hosts[0].hostKey");
