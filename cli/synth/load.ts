@@ -48,8 +48,13 @@ export function resolveStackTarget(given: string | undefined, cwd: string): Stac
   return { file, shown, project: name };
 }
 
-/** Errors Node gives when a stack file written as an ES module is loaded as CommonJS. */
-const LOADED_AS_COMMONJS = /require\(\) ES Module|ERR_REQUIRE_ESM|Cannot use import statement outside a module/;
+/**
+ * Errors Node gives when a stack file written as an ES module is loaded as CommonJS: before Node 22 `require()` of an
+ * ES module failed outright; Node 24 loads ES modules through `require()` but not those with top-level await, and
+ * `require()` never takes a `file:` URL, which only an ES module's `import` understands.
+ */
+const LOADED_AS_COMMONJS =
+  /require\(\) ES Module|ERR_REQUIRE_ESM|ERR_REQUIRE_ASYNC_MODULE|Cannot use import statement outside a module|MODULE_NOT_FOUND Cannot find module 'file:/;
 
 /** Import a stack file (through whatever loader runs `kip`, tsx for `.ts`). */
 export async function importStack(file: string): Promise<unknown> {
