@@ -266,9 +266,19 @@ function handleLog(ctx: HandlerContext, req: IncomingMessage, res: ServerRespons
       "BadRequest",
       `container "${container}" in pod "${podName}" is waiting to start: ${waiting}`,
     );
+  const sinceTime = url.searchParams.get("sinceTime");
+  const sinceSeconds = url.searchParams.get("sinceSeconds");
+  const since =
+    sinceTime !== null
+      ? new Date(sinceTime)
+      : sinceSeconds !== null
+        ? new Date(Date.now() - Number(sinceSeconds) * 1000)
+        : undefined;
+  if (since !== undefined && Number.isNaN(since.getTime()))
+    throw new KubeError(400, "BadRequest", "sinceTime and sinceSeconds must be a time and a number of seconds");
   const format = (line: { time: string; text: string }) => `${timestamps ? `${line.time} ` : ""}${line.text}\n`;
   res.writeHead(200, { "content-type": "text/plain" });
-  for (const line of ctx.logs.read(namespace, podName, container, previous, tail)) res.write(format(line));
+  for (const line of ctx.logs.read(namespace, podName, container, previous, tail, since)) res.write(format(line));
   if (!follow || previous) {
     res.end();
     return;

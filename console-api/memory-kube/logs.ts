@@ -57,9 +57,11 @@ export class Logs {
     return this.containers.get(key(namespace, pod, container))?.previous !== undefined;
   }
 
-  read(namespace: string, pod: string, container: string, previous: boolean, tail?: number): LogLine[] {
+  read(namespace: string, pod: string, container: string, previous: boolean, tail?: number, since?: Date): LogLine[] {
     const e = this.containers.get(key(namespace, pod, container));
-    const lines = (previous ? e?.previous : e?.current) ?? [];
+    const all = (previous ? e?.previous : e?.current) ?? [];
+    const from = since?.toISOString();
+    const lines = from === undefined ? all : all.filter((l) => l.time >= from);
     return tail === undefined ? [...lines] : tail <= 0 ? [] : lines.slice(-tail);
   }
 

@@ -32,7 +32,6 @@ export const CLUSTER_PERMISSIONS: readonly Permission[] = [
   { apiGroup: "apps", resource: "deployments/scale", verbs: ["patch"] },
   { apiGroup: "apps", resource: "statefulsets", verbs: ["get", "list"] },
   { apiGroup: "metrics.k8s.io", resource: "nodes", verbs: ["list"] },
-  { apiGroup: "metrics.k8s.io", resource: "pods", verbs: ["list"] },
   { apiGroup: "networking.k8s.io", resource: "ingresses", verbs: ["list"] },
 ];
 
