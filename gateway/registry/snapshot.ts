@@ -6,16 +6,9 @@
  * is written to a temporary name, fsynced, renamed over the old one and the directory fsynced, so a reader sees the
  * old snapshot or the new one, never a mix; the trailer still catches a file damaged by other means.
  */
-import { close, fsync, open, rename, write } from "node:fs";
-import { promisify } from "node:util";
 import { crc32 } from "node:zlib";
+import { type DurableFs, fsyncDir, writeAll } from "./durable-fs.ts";
 import { asRecord, type ClusterRecord } from "./record.ts";
-
-const openAsync = promisify(open);
-const writeAsync = promisify(write);
-const fsyncAsync = promisify(fsync);
-const closeAsync = promisify(close);
-const renameAsync = promisify(rename);
 
 const FORMAT_VERSION = 1;
 const CHUNK = 4096;
@@ -25,25 +18,6 @@ export interface Snapshot {
   readonly records: ClusterRecord[];
 }
 
-/** Write every byte of `buf` at the end of `fd` (write(2) may write less than asked). */
-export async function writeAll(fd: number, buf: Buffer): Promise<void> {
-  let off = 0;
-  while (off < buf.length) {
-    const { bytesWritten } = await writeAsync(fd, buf, off, buf.length - off);
-    off += bytesWritten;
-  }
-}
-
-/** Make a directory's entries (a created, renamed or deleted file) durable. */
-export async function fsyncDir(dir: string): Promise<void> {
-  const fd = await openAsync(dir, "r");
-  try {
-    await fsyncAsync(fd);
-  } finally {
-    await closeAsync(fd);
-  }
-}
-
 export type SnapshotStep = "snapshot-written" | "snapshot-renamed";
 
 /**
@@ -51,6 +25,7 @@ export type SnapshotStep = "snapshot-written" | "snapshot-renamed";
  * event loop between chunks so a large registry does not stall request handling. Returns the size in bytes.
  */
 export async function writeSnapshot(
+  fs: DurableFs,
   path: string,
   tmpPath: string,
   dir: string,
@@ -58,32 +33,32 @@ export async function writeSnapshot(
   records: readonly ClusterRecord[],
   onStep: (step: SnapshotStep) => Promise<void> | void = () => {},
 ): Promise<number> {
-  const fd = await openAsync(tmpPath, "w", 0o600);
+  const fd = await fs.open(tmpPath, "w", 0o600);
   let bytes = 0;
   let crc = 0;
   try {
     const head = Buffer.from(`${JSON.stringify({ v: FORMAT_VERSION, gen })}\n`);
-    await writeAll(fd, head);
+    await writeAll(fs, fd, head);
     bytes += head.length;
     for (let i = 0; i < records.length; i += CHUNK) {
       let text = "";
       for (const r of records.slice(i, i + CHUNK)) text += `${JSON.stringify(r)}\n`;
       crc = crc32(text, crc);
       const buf = Buffer.from(text);
-      await writeAll(fd, buf);
+      await writeAll(fs, fd, buf);
       bytes += buf.length;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     const tail = Buffer.from(`${JSON.stringify({ count: records.length, crc })}\n`);
-    await writeAll(fd, tail);
+    await writeAll(fs, fd, tail);
     bytes += tail.length;
-    await fsyncAsync(fd);
+    await fs.fsync(fd);
   } finally {
-    await closeAsync(fd);
+    await fs.close(fd);
   }
   await onStep("snapshot-written");
-  await renameAsync(tmpPath, path);
-  await fsyncDir(dir);
+  await fs.rename(tmpPath, path);
+  await fsyncDir(fs, dir);
   await onStep("snapshot-renamed");
   return bytes;
 }

@@ -20,7 +20,6 @@
  */
 import {
   closeSync,
-  fdatasync,
   fstatSync,
   fsyncSync,
   ftruncateSync,
@@ -31,13 +30,11 @@ import {
   rmSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { promisify } from "node:util";
+import { type DurableFs, fsyncDir, nodeDurableFs, writeAll } from "./durable-fs.ts";
 import { lockRegistry } from "./lock.ts";
 import { decodeLog, encodeEntry } from "./log-codec.ts";
 import type { ClusterRecord, RegistryOp } from "./record.ts";
-import { decodeSnapshot, fsyncDir, type SnapshotStep, writeAll, writeSnapshot } from "./snapshot.ts";
-
-const fdatasyncAsync = promisify(fdatasync);
+import { decodeSnapshot, type SnapshotStep, writeSnapshot } from "./snapshot.ts";
 
 export type CompactionStep = "rotated" | SnapshotStep | "old-logs-removed";
 
@@ -52,6 +49,8 @@ export interface StoreOptions {
   readonly onFatal?: (err: Error) => void;
   /** Where to report what loading found (a torn tail, removed stale files). */
   readonly warn?: (message: string) => void;
+  /** The writes, syncs, renames and removals of appends and compactions (tests record them). @default Node's */
+  readonly fs?: DurableFs;
 }
 
 export interface LoadReport {
@@ -90,6 +89,7 @@ export class RegistryStore {
   readonly path: string;
   private readonly dir: string;
   private readonly opts: StoreOptions;
+  private readonly fs: DurableFs;
   private gen: number;
   private fd: number;
   private logBytes: number;
@@ -110,6 +110,7 @@ export class RegistryStore {
     this.path = path;
     this.dir = dirname(path);
     this.opts = opts;
+    this.fs = opts.fs ?? nodeDurableFs;
     this.gen = gen;
     this.fd = fd;
     this.logBytes = logBytes;
@@ -233,8 +234,8 @@ export class RegistryStore {
       this.queue = [];
       this.waiters = [];
       try {
-        await writeAll(this.fd, batch);
-        await fdatasyncAsync(this.fd);
+        await writeAll(this.fs, this.fd, batch);
+        await this.fs.fdatasync(this.fd);
       } catch (err) {
         this.fail(err as Error, waiters);
         break;
@@ -296,12 +297,12 @@ export class RegistryStore {
     const records = this.capture();
     const logBytesAtRotation = this.logBytes;
     await step("rotated");
-    const size = await writeSnapshot(this.path, `${this.path}.tmp`, this.dir, newGen, records, step);
+    const size = await writeSnapshot(this.fs, this.path, `${this.path}.tmp`, this.dir, newGen, records, step);
     const prefix = `${basename(this.path)}.wal.`;
     for (const f of readdirSync(this.dir)) {
-      if (f.startsWith(prefix) && Number(f.slice(prefix.length)) < newGen) rmSync(join(this.dir, f), { force: true });
+      if (f.startsWith(prefix) && Number(f.slice(prefix.length)) < newGen) await this.fs.remove(join(this.dir, f));
     }
-    await fsyncDir(this.dir);
+    await fsyncDir(this.fs, this.dir);
     await step("old-logs-removed");
     this.snapshotBytes = size;
     this.logBytes -= logBytesAtRotation;
