@@ -12,6 +12,7 @@
  */
 import { remote } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { UNKNOWN_ADDRESS } from "../core/k3s/addresses.ts";
 import type { Host, Stack } from "../core/model.ts";
 import { consoleHost } from "../core/naming.ts";
 import {
@@ -27,12 +28,15 @@ import { createNamespaceFirst } from "./namespace-first.ts";
 import { type ClusterTarget, inClusterOptions } from "./options.ts";
 
 export interface GatewayRegistrationArgs extends Omit<RegistrationInput, "ip"> {
-  /** The cluster's first server: the registration runs there. */
-  readonly host: Host;
+  /** The cluster's first server: the registration runs there. An Output when its address is known only later. */
+  readonly host: pulumi.Input<Host>;
   /** How to reach it over SSH (the same connection the k3s steps use). */
   readonly connection: pulumi.Input<SshConnection>;
-  /** The address the gateway proxies to. @default host.address (must then be an IPv4 address) */
-  readonly ip?: string;
+  /**
+   * The address the gateway proxies to; an Output when it is known only once the machines exist (the cluster must
+   * then have a `name`). @default host.address (must then be an IPv4 address)
+   */
+  readonly ip?: pulumi.Input<string>;
   /** Where the heartbeat CronJob goes: the cluster's provider and install step. */
   readonly cluster: ClusterTarget;
   /** Namespace of the heartbeat. @default "skipper-registration" */
@@ -60,9 +64,13 @@ export class GatewayRegistration extends pulumi.ComponentResource {
   readonly objects: ReadonlyMap<string, pulumi.CustomResource>;
 
   constructor(name: string, args: GatewayRegistrationArgs, opts?: pulumi.ComponentResourceOptions) {
-    // Validated before anything is registered: a bad argument leaves no half-made component behind.
-    const cfg = registrationConfig({ ...args, ip: args.ip ?? args.host.address });
+    // Validated before anything is registered: a bad argument leaves no half-made component behind. An address that
+    // is not known yet is checked when it is (a named cluster's id does not depend on it).
+    const cfg = registrationConfig({ ...args, ip: knownIp(args) ?? UNKNOWN_ADDRESS });
     super("skipper:gateway:GatewayRegistration", name, {}, opts);
+    const live = pulumi
+      .all([args.host, args.ip])
+      .apply(([host, ip]) => ({ host, cfg: registrationConfig({ ...args, ip: ip ?? host.address }) }));
     this.clusterId = cfg.clusterId;
     this.hosts = { cluster: cfg.clusterHost, console: consoleHost(cfg.ref, cfg.baseDomain) };
 
@@ -71,8 +79,8 @@ export class GatewayRegistration extends pulumi.ComponentResource {
       `${name}-register`,
       {
         connection: args.connection,
-        create: registerScript(cfg, args.host),
-        delete: releaseScript(cfg, args.host),
+        create: live.apply((l) => registerScript(l.cfg, l.host)),
+        delete: live.apply((l) => releaseScript(l.cfg, l.host)),
         // Another gateway or another id is another registration: release the old one first (deleteBeforeReplace).
         // A new address or port is not: `create` runs again with it and moves the registration.
         triggers: [cfg.baseDomain, cfg.clusterId],
@@ -91,7 +99,7 @@ export class GatewayRegistration extends pulumi.ComponentResource {
       `${name}-token`,
       {
         connection: args.connection,
-        create: readTokenScript(cfg, args.host),
+        create: live.apply((l) => readTokenScript(l.cfg, l.host)),
         // Read again whenever the registration step ran (a new registration means a new token).
         triggers: [this.register.stdout],
         logging: "none",
@@ -119,9 +127,25 @@ export class GatewayRegistration extends pulumi.ComponentResource {
   }
 }
 
+/** The address of a registration when it is a plain value (an Output is known only later). */
+function knownIp(args: GatewayRegistrationArgs): string | undefined {
+  if (args.ip !== undefined) return typeof args.ip === "string" ? args.ip : undefined;
+  return pulumi.Output.isInstance(args.host) || isPromise(args.host) ? undefined : (args.host as Host).address;
+}
+
+function isPromise(v: unknown): v is Promise<unknown> {
+  return typeof (v as { then?: unknown } | undefined)?.then === "function";
+}
+
 /** The first server of a cluster as `defineStack` knows it: the host, its SSH connection, its last bootstrap step. */
 export interface FirstServer {
-  readonly host: Host;
+  /** The host (with its real address: an Output when that is known only once the machine exists). */
+  readonly host: pulumi.Input<Host>;
+  /**
+   * The cluster's public address, when it is not the host's own (a load balancer, or an address known only later).
+   * Used for a named cluster; an IP-derived id registers its IP. @default host.address
+   */
+  readonly address?: pulumi.Input<string>;
   readonly connection: pulumi.Input<SshConnection>;
   /** Registration waits for it (k3s installed and Ready). @default none */
   readonly ready?: pulumi.Resource;
@@ -146,7 +170,9 @@ export function registerStackCluster(
       baseDomain,
       host: first.host,
       connection: first.connection,
-      ...(ref.kind === "name" ? { name: ref.name } : { ip: ref.ip }),
+      ...(ref.kind === "name"
+        ? { name: ref.name, ...(first.address === undefined ? {} : { ip: first.address }) }
+        : { ip: ref.ip }),
       cluster,
     },
     { ...opts, ...(first.ready ? { dependsOn: [first.ready] } : {}) },

@@ -18,10 +18,27 @@ export interface K3sHostArgs {
   readonly connection: pulumi.Input<SshConnection>;
   /** Its steps, in the order they run. */
   readonly steps: readonly HostStep[];
+  /**
+   * The same steps rendered with the machine's real addresses, when those are known only once the machines exist
+   * (`steps` then holds the stand-in `UNKNOWN_ADDRESS`): each step's command and triggers are taken from here, so
+   * they wait for the addresses and every step depends on the resources that produce them. @default `steps`
+   */
+  readonly resolved?: pulumi.Output<readonly HostStep[]>;
   /** The cluster token; given on stdin to the steps that ask for it. */
   readonly token: pulumi.Output<string>;
   /** What the first step waits for (another host's steps, a machine being created). @default [] */
   readonly after?: readonly pulumi.Resource[];
+  /** `host` with its real address, when it is known only once the machine exists. @default host */
+  readonly resolvedHost?: pulumi.Output<Host>;
+}
+
+/** Step `i` of the resolved plan, which must be the same step as the one planned up front. */
+function resolvedStep(steps: readonly HostStep[], i: number, name: string): HostStep {
+  const step = steps[i];
+  if (step?.name !== name) {
+    throw new Error(`host step ${i} is '${step?.name ?? "missing"}' once the addresses are known, '${name}' before`);
+  }
+  return step;
 }
 
 /** The stdin a step's command gets: the cluster token when the step asks for it, else the step's own (public) stdin. */
@@ -43,6 +60,8 @@ export function stepOptions(step: HostStep): Partial<pulumi.CustomResourceOption
 export class K3sHost extends pulumi.ComponentResource {
   /** The machine these steps run on. */
   readonly host: Host;
+  /** The host with its real address (equal to `host` when the address was known up front). */
+  readonly resolvedHost: pulumi.Output<Host>;
   /** How it is reached (other host-side components, such as the gateway registration, reuse it). */
   readonly connection: pulumi.Input<SshConnection>;
   /** The step commands by step name, in order. */
@@ -55,20 +74,22 @@ export class K3sHost extends pulumi.ComponentResource {
   constructor(name: string, args: K3sHostArgs, opts?: pulumi.ComponentResourceOptions) {
     super("skipper:cluster:K3sHost", name, {}, opts);
     this.host = args.host;
+    this.resolvedHost = pulumi.output(args.resolvedHost ?? args.host) as pulumi.Output<Host>;
     this.connection = args.connection;
     const commands = new Map<string, remote.Command>();
     let previous: readonly pulumi.Resource[] = args.after ?? [];
-    for (const step of args.steps) {
+    for (const [i, step] of args.steps.entries()) {
+      const live = args.resolved?.apply((steps) => resolvedStep(steps, i, step.name));
       const stdin = commandStdin(step, args.token);
       const quiet = step.secretStdout || step.tokenStdin;
       const command = new remote.Command(
         `${name}-${step.name}`,
         {
           connection: args.connection,
-          create: step.create,
+          create: live ? live.apply((s) => s.create) : step.create,
           ...(step.delete ? { delete: step.delete } : {}),
           ...(stdin !== undefined ? { stdin } : {}),
-          triggers: [...step.triggers],
+          triggers: live ? live.apply((s) => [...s.triggers]) : [...step.triggers],
           // Logs of a step that reads a secret or is handed the token could carry it: keep them out of Pulumi's log.
           ...(quiet ? { logging: "none" } : {}),
           // Earlier runs' output is not needed and would copy the kubeconfig into the next run's environment.
