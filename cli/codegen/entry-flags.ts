@@ -83,7 +83,7 @@ export const SERVICE_TOKEN_HELP = "NAME=ENGINE[:VERSION] [storage=SIZE] [project
 
 /** `web=ghcr.io/acme/web:1.0 port=3000 bind=db` → ["web", spec]. */
 export function parseAppToken(text: string): [string, AppSpec] {
-  const [head, ...rest] = text.trim().split(/\s+/);
+  const [head, ...rest] = text.trim().split(/[ \t]+/);
   const [name, image] = splitPair(head ?? "", `--app ${JSON.stringify(text)}: the first word (NAME=IMAGE)`);
   const env: string[] = [];
   const flags: Record<string, unknown> = { image };
@@ -104,7 +104,7 @@ export function parseAppToken(text: string): [string, AppSpec] {
 
 /** `db=postgres:16 storage=10Gi` → ["db", spec]. */
 export function parseServiceToken(text: string): [string, ServiceSpec] {
-  const [head, ...rest] = text.trim().split(/\s+/);
+  const [head, ...rest] = text.trim().split(/[ \t]+/);
   const [name, engineVersion] = splitPair(head ?? "", `--service ${JSON.stringify(text)}: the first word`);
   const colon = engineVersion.indexOf(":");
   const flags: Record<string, string> = {

@@ -94,7 +94,18 @@ export async function runInit(dir: string, flags: InitFlags): Promise<WriteProje
   for (const text of flags.service) entries.addService(...parseServiceToken(text), "--service");
   for (const text of flags.app) entries.addApp(...parseAppToken(text), "--app");
 
-  if (flags.from !== undefined) throw new Refusal("--from is not available in this build");
+  if (flags.from !== undefined) {
+    const { importComposeFile, formatReport } = await import("../compose/import.ts");
+    let imported: import("../compose/import.ts").ComposeImport;
+    try {
+      imported = importComposeFile(flags.from);
+    } catch (err) {
+      throw new Refusal((err as Error).message);
+    }
+    process.stderr.write(formatReport(imported, flags.from));
+    for (const [n, s] of Object.entries(imported.services)) entries.addService(n, s, flags.from);
+    for (const [n, s] of Object.entries(imported.apps)) entries.addApp(n, s, flags.from);
+  }
   const answers: InitAnswers = { ...base, apps: entries.apps, services: entries.services };
   const spec = specFromAnswers(answers);
   if (flags.prompt !== undefined) throw new Refusal("--prompt is not available in this build");
