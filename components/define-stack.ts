@@ -16,7 +16,7 @@ import { App, secretEnvFromConfig } from "./app.ts";
 import { registerStackCluster } from "./gateway-registration.ts";
 import { K3sCluster } from "./k3s-cluster.ts";
 import { Project } from "./project.ts";
-import { Service } from "./service.ts";
+import { Service, serviceCredentialsKey } from "./service.ts";
 
 /** A stack as the user writes it: the cluster's machines come from an `InfraProvider` instead of a host list. */
 export interface DefineStackArgs extends Omit<StackSpec, "cluster"> {
@@ -56,11 +56,9 @@ export function buildStack(args: DefineStackArgs): StackOutputs {
     addons: renderAddons(stack, { trustedProxies: stack.domain.trustedProxies }),
   });
   const first = cluster.hosts[0]!;
-  // With a gateway domain, the cluster registers itself (from its first server, which proves the IP) once k3s is up,
-  // with its public address (a load balancer's, or a server's known only once it exists).
+  // With a gateway domain, the cluster registers itself (from its first server, which proves the IP) once k3s is up.
   const registration = registerStackCluster(stack, cluster, {
-    host: first.resolvedHost,
-    address: cluster.publicAddress,
+    host: first.host,
     connection: first.connection,
     ready: first.last,
   });
@@ -69,8 +67,15 @@ export function buildStack(args: DefineStackArgs): StackOutputs {
   const after = (project: string, also: readonly pulumi.Resource[] = []): pulumi.ComponentResourceOptions => ({
     dependsOn: [...(projects.get(project) ? [projects.get(project) as Project] : []), ...also],
   });
+  // One credentials key for the stack's services, kept even while there are none (a service declared again must get
+  // its old password back); volumes of the provider's StorageClass.
+  const credentialsKey = serviceCredentialsKey();
+  const storageClass = args.cluster.provider.storageClass;
   const services = new Map(
-    stack.services.map((s) => [s.name, new Service(s.name, { service: s, stack, cluster }, after(s.project))]),
+    stack.services.map((s) => [
+      s.name,
+      new Service(s.name, { service: s, cluster, storageClass, credentialsKey }, after(s.project)),
+    ]),
   );
   const apps: Record<string, string[]> = {};
   for (const app of stack.apps) {

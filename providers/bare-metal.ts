@@ -5,6 +5,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { Cluster, Host } from "../core/model.ts";
+import { K3S_STORAGE_CLASS } from "../core/render/service.ts";
 import type { HostSpec } from "../core/spec.ts";
 import type { InfraProvider, Machine, SshConnection } from "./infra-provider.ts";
 import { requireSecretConfig } from "./secret-config.ts";
@@ -35,7 +36,7 @@ export class BareMetalProvider implements InfraProvider {
 
   constructor(args: BareMetalArgs) {
     this.hosts = args.hosts;
-    this.storageClass = args.storageClass ?? "local-path";
+    this.storageClass = args.storageClass ?? K3S_STORAGE_CLASS;
     this.dialErrorLimit = args.dialErrorLimit ?? 4;
     this.perDialTimeout = args.perDialTimeout ?? 10;
   }

@@ -3,22 +3,28 @@
  * `renderServiceCredentials` → Secret `<svc>-credentials` (HOST, PORT, USERNAME, PASSWORD, DATABASE, URL).
  *
  * Data safety: the claim retention policy is Retain for both deletion and scale-down, so deleting the StatefulSet
- * (a destroy, or removing the service from the stack) leaves the PersistentVolumeClaim and its data in place. Only
- * `deleteDataOnDestroy: true` turns deletion into Delete; scaling down never deletes a claim.
+ * (a destroy, or removing the service from the stack) stops the engine but leaves the PersistentVolumeClaim and its
+ * data in place. Only `deleteDataOnDestroy: true` turns deletion into Delete; scaling down never deletes a claim.
+ * The password is derived (`deriveServicePassword`), so a service declared again meets its old data with the same
+ * credentials.
  *
  * The headless Service does not publish unready pods: with one replica there are no peers that need to find each
  * other during start-up, and apps should reach the engine only once its readiness check passes.
  */
+import { createHmac } from "node:crypto";
 import type { IStatefulSetSpec } from "kubernetes-models/apps/v1/StatefulSetSpec";
 import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IServiceSpec } from "kubernetes-models/v1/ServiceSpec";
 import { type CredentialKey, credentialKeys, type EngineEntry, engineEntry } from "../catalogue.ts";
 import type { K8sObject } from "../k8s.ts";
 import { LABEL_COMPONENT, serviceLabels, serviceSelector } from "../labels.ts";
-import type { Service, Stack } from "../model.ts";
+import type { Service } from "../model.ts";
 import { type EnvVar, literalEnv, secretEnv } from "./env.ts";
 import { credentialsSecretName } from "./names.ts";
 import { containerSecurity, podDefaults, REVISION_HISTORY_LIMIT_STATEFUL, resourceRequirements } from "./pod.ts";
+
+/** The StorageClass k3s ships (its bundled local-path provisioner): bare-metal volumes use it unless told otherwise. */
+export const K3S_STORAGE_CLASS = "local-path";
 
 /** Name of the volume claim template; claims are `data-<svc>-0`. */
 export const DATA_VOLUME = "data";
@@ -36,6 +42,19 @@ export function connectionUrl(svc: Service, password: string): string {
   const path = e.database !== undefined ? `/${e.database}` : e.engine === "redis" ? "/0" : "";
   const query = e.urlQuery !== undefined ? `?${e.urlQuery}` : "";
   return `${e.urlScheme}://${auth}${serviceHost(svc)}:${svc.port}${path}${query}`;
+}
+
+/**
+ * The password of a service, derived from the stack's credentials key: the same key, project and name give the same
+ * password. A service removed from the stack keeps its volume (the claim is retained), so when it is declared again
+ * it must come back with the password its data was initialised with; deriving it (instead of generating one per
+ * service, which would be lost with the service) makes that so. 40 hex digits: 160 bits, safe in URLs and shells.
+ */
+export function deriveServicePassword(key: string, svc: Pick<Service, "namespace" | "name">): string {
+  return createHmac("sha256", key)
+    .update(`skipper/service-password/v1/${svc.namespace}/${svc.name}`)
+    .digest("hex")
+    .slice(0, 40);
 }
 
 /** Something with `apply`, as a Pulumi Output: the URL is derived inside it without this module knowing Pulumi. */
@@ -79,8 +98,12 @@ export function renderServiceCredentials<V>(svc: Service, password: V, url?: V):
   };
 }
 
-export function renderService(svc: Service, _stack: Stack): K8sObject[] {
-  return [renderStatefulSet(svc), renderHeadlessService(svc)];
+/**
+ * The service's StatefulSet and headless Service. `storageClass` backs its volume: the infrastructure provider's
+ * (`InfraProvider.storageClass`, k3s's `local-path` on bare metal); without one the cluster's default class does.
+ */
+export function renderService(svc: Service, storageClass: string | undefined): K8sObject[] {
+  return [renderStatefulSet(svc, storageClass), renderHeadlessService(svc)];
 }
 
 function engineEnv(svc: Service, e: EngineEntry): EnvVar[] {
@@ -118,7 +141,7 @@ function container(svc: Service, e: EngineEntry): IContainer {
   };
 }
 
-function renderStatefulSet(svc: Service): K8sObject {
+function renderStatefulSet(svc: Service, storageClass: string | undefined): K8sObject {
   const e = engineEntry(svc.engine);
   const spec: IStatefulSetSpec = {
     serviceName: svc.name,
@@ -142,7 +165,11 @@ function renderStatefulSet(svc: Service): K8sObject {
       {
         // volumeClaimTemplates cannot change once the StatefulSet exists: stable labels only (no version).
         metadata: { name: DATA_VOLUME, labels: { ...serviceSelector(svc), [LABEL_COMPONENT]: "service" } },
-        spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: svc.storage } } },
+        spec: {
+          accessModes: ["ReadWriteOnce"],
+          ...(storageClass !== undefined && { storageClassName: storageClass }),
+          resources: { requests: { storage: svc.storage } },
+        },
       },
     ],
   };

@@ -1,6 +1,6 @@
 /**
  * App and Service used directly (the power-user path of DESIGN.md §2): any Kubernetes provider, options forwarded to
- * every object, secret env given in code, data retention unless the user opts in.
+ * every object, secret env given in code (the Service's own lifecycle is test/components/service.test.ts).
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -26,7 +26,7 @@ describe("App and Service as components", () => {
       const [app] = stack.apps;
       const [svc] = stack.services;
       if (!app || !svc) throw new Error("fixture");
-      new Service("db", { service: svc, stack, cluster: { provider } }, { dependsOn: [gate] });
+      new Service("db", { service: svc, cluster: { provider } }, { dependsOn: [gate] });
       const api = new App(
         "api",
         { app, stack, cluster: { provider }, secretEnv: { API_KEY: "k-123" } },
@@ -52,23 +52,5 @@ describe("App and Service as components", () => {
     const deployment = run.get("kubernetes:apps/v1:Deployment", "main/api");
     assert.ok(deployment.dependsOn.includes(env.urn), "the Deployment waits for its Secret");
     assert.deepEqual(run.result.urls, ["https://api-203-0-113-10.skipper.run"]);
-  });
-
-  it("lets a service's data go with it only when the user opted in", async () => {
-    const run = await evaluateProgram(() => {
-      const provider = new k8s.Provider("mine", { kubeconfig: "~/.kube/config" });
-      const [svc] = stack.services;
-      if (!svc) throw new Error("fixture");
-      new Service("db", { service: svc, stack, cluster: { provider } });
-      return {};
-    });
-    const set = run.get("kubernetes:apps/v1:StatefulSet", "main/db");
-    assert.equal(set.options.retainOnDelete, undefined);
-    assert.deepEqual(
-      run
-        .get("random:index/randomPassword:RandomPassword", "db-password")
-        .options.additionalSecretOutputs?.includes("result"),
-      true,
-    );
   });
 });

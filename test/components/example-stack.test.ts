@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackOutputs } from "../../components/define-stack.ts";
+import { deriveServicePassword } from "../../core/render/service.ts";
 import {
   type Evaluated,
   evaluateStackFile,
@@ -55,8 +56,8 @@ describe("stacks/skipper.ts under mocks", () => {
         .sort(),
       ["web", "worker"],
     );
-    // Cluster token and one password per service.
-    assert.equal(stack.ofType("random:index/randomPassword:RandomPassword").length, 3);
+    // Cluster token and the services' credentials key.
+    assert.equal(stack.ofType("random:index/randomPassword:RandomPassword").length, 2);
   });
 
   it("creates one Deployment per app, a StatefulSet per service, and routes only for the app with a port", () => {
@@ -190,24 +191,25 @@ describe("stacks/skipper.ts under mocks", () => {
     assert.equal(stack.get("skipper:apps:App", "web").urn, "urn:pulumi:test::skipper::skipper:apps:App::web");
   });
 
-  it("keeps service data on destroy: StatefulSets retained, claims retained by policy", () => {
+  it("keeps service data on destroy: StatefulSets deleted (no engine left running), claims retained by policy", () => {
     for (const r of ofKind("StatefulSet")) {
-      assert.equal(r.options.retainOnDelete, true, `${r.urn} retainOnDelete`);
+      assert.equal(r.options.retainOnDelete, undefined, `${r.urn} retainOnDelete`);
       const spec = stack.inputs(r)["spec"] as Record<string, Record<string, string>>;
       assert.equal(spec["persistentVolumeClaimRetentionPolicy"]?.["whenDeleted"], "Retain");
     }
     for (const r of ofKind("Deployment")) assert.equal(r.options.retainOnDelete, undefined);
   });
 
-  it("keeps service credentials secret: generated passwords, Secret data marked secret", () => {
+  it("keeps service credentials secret: passwords derived from the stack's generated key, Secret data secret", () => {
+    const key = stack.inputs(stack.get("random:index/randomPassword:RandomPassword", "service-credentials-key"));
+    assert.equal(key["length"], 64);
+    assert.equal(key["special"], false);
     for (const name of ["db", "cache"]) {
-      const pw = stack.inputs(stack.get("random:index/randomPassword:RandomPassword", `${name}-password`));
-      assert.equal(pw["length"], 32);
-      assert.equal(pw["special"], false);
       const secret = ofKind("Secret").find((r) => r.name === `main/${name}-credentials`) as RecordedResource;
       assert.ok(isSecretValue(secret.inputs["stringData"]), `${name}-credentials stringData is secret`);
       const data = stack.inputs(secret)["stringData"] as Record<string, string>;
-      assert.equal(data["PASSWORD"], `mock-password-${name}-password`);
+      const expected = deriveServicePassword("mock-password-service-credentials-key", { namespace: "main", name });
+      assert.equal(data["PASSWORD"], expected);
     }
   });
 

@@ -101,7 +101,10 @@ describe("stacks/multi-host.ts under mocks", () => {
     const sets = stack.resources.filter((r) => r.type === "kubernetes:apps/v1:StatefulSet");
     assert.equal(sets.length, 4);
     for (const s of sets) {
-      assert.equal(s.options.retainOnDelete, s.name === "shop/legacy" ? undefined : true, s.name);
+      assert.equal(s.options.retainOnDelete, undefined, `${s.name}: the workload goes with the service`);
+      const spec = stack.inputs(s)["spec"] as Record<string, Record<string, string>>;
+      const whenDeleted = spec["persistentVolumeClaimRetentionPolicy"]?.["whenDeleted"];
+      assert.equal(whenDeleted, s.name === "shop/legacy" ? "Delete" : "Retain", s.name);
     }
   });
 

@@ -3,7 +3,13 @@ import { describe, it } from "node:test";
 import { CATALOGUE, credentialKeys, ENGINES } from "../../core/catalogue.ts";
 import type { K8sObject } from "../../core/k8s.ts";
 import type { Service, Stack } from "../../core/model.ts";
-import { connectionUrl, renderService, renderServiceCredentials } from "../../core/render/service.ts";
+import {
+  connectionUrl,
+  deriveServicePassword,
+  K3S_STORAGE_CLASS,
+  renderService,
+  renderServiceCredentials,
+} from "../../core/render/service.ts";
 import type { StackSpec } from "../../core/spec.ts";
 import { validateStack } from "../../core/validate/stack.ts";
 import { EXAMPLE_SPEC } from "../support/example-stack.ts";
@@ -23,7 +29,7 @@ describe("renderService", () => {
   for (const engine of ENGINES) {
     describe(engine, () => {
       const s = svc(engine);
-      const objects = renderService(s, stack);
+      const objects = renderService(s, K3S_STORAGE_CLASS);
       const sts = kindOf(objects, "StatefulSet");
       const headless = kindOf(objects, "Service");
       const container = sts["spec"].template.spec.containers[0];
@@ -74,21 +80,49 @@ describe("renderService", () => {
       });
 
       it("is deterministic", () => {
-        assert.equal(JSON.stringify(renderService(s, stack)), JSON.stringify(objects));
+        assert.equal(JSON.stringify(renderService(s, K3S_STORAGE_CLASS)), JSON.stringify(objects));
       });
     });
   }
 
   it("postgres keeps its cluster in a PGDATA sub-directory of the volume", () => {
-    const c = (kindOf(renderService(svc("postgres"), stack), "StatefulSet") as Rec)["spec"].template.spec.containers[0];
+    const c = (kindOf(renderService(svc("postgres"), K3S_STORAGE_CLASS), "StatefulSet") as Rec)["spec"].template.spec
+      .containers[0];
     const pgdata = (c.env as Rec[]).find((e) => e.name === "PGDATA")!.value as string;
     assert.ok(pgdata.startsWith(`${c.volumeMounts[0].mountPath}/`), pgdata);
   });
 
   it("deleteDataOnDestroy turns deletion (not scale-down) into Delete", () => {
     const s: Service = { ...svc("postgres"), deleteDataOnDestroy: true };
-    const sts = kindOf(renderService(s, stack), "StatefulSet");
+    const sts = kindOf(renderService(s, K3S_STORAGE_CLASS), "StatefulSet");
     assert.deepEqual(sts["spec"].persistentVolumeClaimRetentionPolicy, { whenDeleted: "Delete", whenScaled: "Retain" });
+  });
+});
+
+describe("the volume's StorageClass", () => {
+  it("is the one given, or left to the cluster's default when none is", () => {
+    const claim = (storageClass: string | undefined): Rec =>
+      kindOf(renderService(svc("postgres"), storageClass), "StatefulSet")["spec"].volumeClaimTemplates[0];
+    assert.equal(claim("fast-ssd").spec.storageClassName, "fast-ssd");
+    assert.equal(claim(K3S_STORAGE_CLASS).spec.storageClassName, "local-path");
+    assert.ok(!("storageClassName" in claim(undefined).spec));
+  });
+});
+
+describe("deriveServicePassword", () => {
+  it("gives one password per key, project and name, the same every time", () => {
+    const db = { namespace: "main", name: "db" };
+    const pw = deriveServicePassword("key-1", db);
+    assert.match(pw, /^[0-9a-f]{40}$/);
+    assert.equal(deriveServicePassword("key-1", { ...db }), pw, "declared again: same password");
+    const others = [
+      deriveServicePassword("key-2", db),
+      deriveServicePassword("key-1", { namespace: "shop", name: "db" }),
+      deriveServicePassword("key-1", { namespace: "main", name: "db2" }),
+      // The separator keeps (ma, in/db) and (main, db) apart.
+      deriveServicePassword("key-1", { namespace: "mai", name: "n/db" }),
+    ];
+    assert.equal(new Set([pw, ...others]).size, 5);
   });
 });
 

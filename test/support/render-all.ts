@@ -7,14 +7,17 @@ import type { Stack } from "../../core/model.ts";
 import { renderAddons } from "../../core/render/addons.ts";
 import { renderApp, renderAppSecret } from "../../core/render/app.ts";
 import { renderNamespace } from "../../core/render/namespace.ts";
-import { renderService, renderServiceCredentials } from "../../core/render/service.ts";
+import { K3S_STORAGE_CLASS, renderService, renderServiceCredentials } from "../../core/render/service.ts";
 
 export const PLACEHOLDER = "<secret>";
 
 export function renderAll(stack: Stack): K8sObject[] {
   return [
     ...stack.projects.map(renderNamespace),
-    ...stack.services.flatMap((s) => [renderServiceCredentials(s, PLACEHOLDER), ...renderService(s, stack)]),
+    ...stack.services.flatMap((s) => [
+      renderServiceCredentials(s, PLACEHOLDER),
+      ...renderService(s, K3S_STORAGE_CLASS),
+    ]),
     ...stack.apps.flatMap((a) => [
       ...(a.secretEnv.length > 0
         ? [renderAppSecret(a, Object.fromEntries(a.secretEnv.map((n) => [n, PLACEHOLDER])))]
