@@ -18,6 +18,7 @@ export { K3sHost, type K3sHostArgs } from "./components/k3s-host.ts";
 export { Project, type ProjectArgs } from "./components/project.ts";
 export { Service, type ServiceArgs } from "./components/service.ts";
 export { SpecError, SpecErrors } from "./core/errors.ts";
+export { UNKNOWN_ADDRESS } from "./core/k3s/addresses.ts";
 export type {
   AppSpec,
   ClusterSpec,
@@ -34,4 +35,6 @@ export type {
 } from "./core/spec.ts";
 export { validateStack } from "./core/validate/stack.ts";
 export { type BareMetalArgs, BareMetalProvider, bareMetal, SSH_KEY_CONFIG } from "./providers/bare-metal.ts";
-export type { InfraProvider, LoadBalancer, Machine, SshConnection } from "./providers/infra-provider.ts";
+export { createdAddress } from "./providers/created-address.ts";
+export { HCLOUD_TOKEN_CONFIG, type HetznerArgs, HetznerProvider, hetzner } from "./providers/hetzner.ts";
+export type { InfraProvider, LoadBalancer, Machine, Provisioned, SshConnection } from "./providers/infra-provider.ts";
