@@ -102,6 +102,7 @@ export async function createConsoleApp(options: ConsoleAppOptions): Promise<Fast
     sessions: new Sessions(options.sessions),
     limiter: new LoginLimiter(options.loginLimits),
     metrics: new ConsoleMetrics(options.processMetrics ?? true),
+    routes: [],
   };
   app.decorate("console", context);
   const sweep = setInterval(() => {
@@ -111,7 +112,14 @@ export async function createConsoleApp(options: ConsoleAppOptions): Promise<Fast
   sweep.unref();
   app.addHook("onClose", async () => clearInterval(sweep));
 
+  app.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) if (method !== "HEAD") context.routes.push({ method, url: route.url });
+  });
   errorHandling(app, bodyLimit, warn);
+  // A refused WebSocket upgrade is answered over the raw socket, which nothing else would close afterwards.
+  app.addHook("onResponse", async (request) => {
+    if (request.headers.upgrade !== undefined) request.raw.socket?.end();
+  });
   recordRequests(app, context.metrics);
   authentication(app);
   await app.register(fastifyCookie);

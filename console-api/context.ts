@@ -32,6 +32,8 @@ export interface ConsoleContext {
   readonly sessions: Sessions;
   readonly limiter: LoginLimiter;
   readonly metrics: ConsoleMetrics;
+  /** Every route served (method and URL pattern), for tests and tooling that must cover them all. */
+  readonly routes: { readonly method: string; readonly url: string }[];
 }
 
 declare module "fastify" {

@@ -1,7 +1,7 @@
 /**
  * Login throttling, checked before any password is hashed: an account may fail `accountFailures` times within a
  * window (a success clears it), and a client address may try `clientAttempts` logins within its window (IPv6
- * clients counted by /64). Over either limit the answer is 429 with the seconds until the oldest counted attempt
+ * clients counted by /64; refused attempts count too). Over either limit the answer is 429 with the seconds until the oldest counted attempt
  * leaves the window.
  */
 import { ipv6Groups, plainAddress } from "../../core/net-address.ts";
@@ -55,8 +55,9 @@ class Window {
     return Math.max(1, Math.ceil((list[list.length - this.limit]! + this.ms - this.now()) / 1000));
   }
 
+  /** Count a hit; only the newest `limit` hits matter, so no more are kept. */
   add(key: string): void {
-    this.hits.set(key, [...this.live(key), this.now()]);
+    this.hits.set(key, [...this.live(key), this.now()].slice(-this.limit));
   }
 
   clear(key: string): void {
@@ -78,13 +79,14 @@ export class LoginLimiter {
     this.clients = new Window(limits.clientAttempts ?? 20, (limits.clientWindowSeconds ?? 300) * 1000, now);
   }
 
-  /** Decide, and count the attempt against the client when allowed. */
+  /** Decide. Every attempt counts against the client, refused ones too, so hammering keeps a client out. */
   attempt(account: string, client: string): LimitDecision {
-    const byClient = this.clients.wait(clientKey(client));
+    const key = clientKey(client);
+    const byClient = this.clients.wait(key);
+    this.clients.add(key);
     if (byClient > 0) return { allowed: false, retryAfter: byClient, scope: "client" };
     const byAccount = this.accounts.wait(account);
     if (byAccount > 0) return { allowed: false, retryAfter: byAccount, scope: "account" };
-    this.clients.add(clientKey(client));
     return { allowed: true };
   }
 

@@ -65,11 +65,26 @@ function choosePod(pods: readonly V1Pod[], wanted: string | undefined): V1Pod | 
   return newest.find((p) => p.status?.phase === "Running") ?? newest[0];
 }
 
-/** Splits a byte stream into lines and hands each to `send`. */
+/**
+ * Splits a byte stream into lines and hands each to `send`. It keeps hold of the stream piped into it: client-node
+ * pipes the log response without an error listener, so stopping a stream must go through the source (with a listener
+ * attached here) rather than an abort that would surface as an uncaught error.
+ */
 class LineWriter extends Writable {
   private rest = "";
+  source: NodeJS.ReadableStream | undefined;
   constructor(private readonly send: (line: string) => boolean) {
     super();
+    this.on("pipe", (source: NodeJS.ReadableStream) => {
+      source.on("error", () => this.end());
+      this.source = source;
+    });
+  }
+
+  /** Stop reading the log: the HTTP response to the API server is cancelled. */
+  stop(): void {
+    (this.source as { destroy?: () => void } | undefined)?.destroy?.();
+    this.end();
   }
   override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error) => void): void {
     const text = this.rest + chunk.toString("utf8");
@@ -136,7 +151,7 @@ async function streamLogs(app: FastifyInstance, socket: WebSocket, target: Targe
   const { namespace, container } = target;
   const podName = target.pod.metadata?.name ?? "";
   let open = true;
-  let abort: AbortController | undefined;
+  let current: LineWriter | undefined;
   let alive = true;
   metrics.logStreams.inc();
   const ping = setInterval(() => {
@@ -154,7 +169,7 @@ async function streamLogs(app: FastifyInstance, socket: WebSocket, target: Targe
   socket.on("close", () => {
     open = false;
     clearInterval(ping);
-    abort?.abort();
+    current?.stop();
     metrics.logStreams.dec();
   });
   const send = (line: string): boolean => {
@@ -194,12 +209,12 @@ async function streamLogs(app: FastifyInstance, socket: WebSocket, target: Targe
       const startedAt = Date.now();
       await new Promise<void>((resolve, reject) => {
         const out = new LineWriter(send);
+        current = out;
         out.on("finish", resolve);
         out.on("close", resolve);
         out.on("error", reject);
-        cluster.kube.log.log(namespace, podName, container, out, { follow: q.follow, ...from }).then((controller) => {
-          abort = controller;
-          if (!open) controller.abort();
+        cluster.kube.log.log(namespace, podName, container, out, { follow: q.follow, ...from }).then(() => {
+          if (!open) out.stop();
         }, reject);
       }).catch((err: unknown) => {
         if (kubeStatus(err) !== undefined) send(`[skipper] ${(err as Error).message}`);
