@@ -6,9 +6,14 @@
 import { Command, CommanderError } from "commander";
 import { SpecError, SpecErrors } from "../core/errors.ts";
 import { register as registerApp } from "./commands/app.ts";
+import { register as registerCi } from "./commands/ci.ts";
+import { register as registerConsole } from "./commands/console.ts";
+import { register as registerDiff } from "./commands/diff.ts";
 import { register as registerGateway } from "./commands/gateway.ts";
 import { register as registerHostkey } from "./commands/hostkey.ts";
 import { register as registerInit } from "./commands/init.ts";
+import { register as registerKubeconfig } from "./commands/kubeconfig.ts";
+import { register as registerPulumi } from "./commands/pulumi.ts";
 import { register as registerService } from "./commands/service.ts";
 import { register as registerSynth } from "./commands/synth.ts";
 
@@ -19,7 +24,12 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
   registerSynth(program);
+  registerDiff(program);
+  registerPulumi(program);
+  registerCi(program);
+  registerKubeconfig(program);
   registerGateway(program);
+  registerConsole(program);
   registerHostkey(program);
   registerInit(program);
   registerApp(program);

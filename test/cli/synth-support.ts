@@ -16,10 +16,10 @@ export interface KipRun {
   readonly stderr: string;
 }
 
-/** Run `kip args…` as a child process (bounded to 60 s), in `cwd` with extra env. */
+/** Run `kip args…` as a child process (bounded to 60 s unless `timeoutMs` says otherwise), in `cwd` with extra env. */
 export function runKip(
   args: readonly string[],
-  opts: { cwd?: string; env?: Record<string, string>; nodeArgs?: readonly string[] } = {},
+  opts: { cwd?: string; env?: Record<string, string>; nodeArgs?: readonly string[]; timeoutMs?: number } = {},
 ): Promise<KipRun> {
   return new Promise((ok, fail) => {
     const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), KIP, ...args], {
@@ -31,7 +31,7 @@ export function runKip(
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 60_000);
     child.on("error", fail);
     child.on("close", (code) => {
       clearTimeout(timer);
