@@ -338,18 +338,20 @@ export class HetznerProvider implements InfraProvider {
     const prefix = `hcloud-${cluster.id}`;
     const label = { "skipper.run/cluster": cluster.id };
     const opts = { parent };
+    // Hetzner names are unique in a project: a replacement must free the name before it takes it again.
+    const named = { parent, deleteBeforeReplace: true };
     const number = (id: pulumi.Output<string>) => id.apply((v) => Number(v));
 
     const sshKey = new tls.PrivateKey(`${prefix}-ssh`, { algorithm: "ED25519" }, opts);
     const hetznerKey = new hcloud.SshKey(
       `${prefix}-ssh`,
       { name: `skipper-${cluster.id}`, publicKey: sshKey.publicKeyOpenssh, labels: label },
-      opts,
+      named,
     );
     const network = new hcloud.Network(
       `${prefix}-network`,
       { name: `skipper-${cluster.id}`, ipRange: s.ipRange, labels: label },
-      opts,
+      named,
     );
     const subnet = new hcloud.NetworkSubnet(
       `${prefix}-subnet`,
@@ -359,7 +361,7 @@ export class HetznerProvider implements InfraProvider {
     const firewall = new hcloud.Firewall(
       `${prefix}-firewall`,
       { name: `skipper-${cluster.id}`, rules: firewallRules(s), labels: label },
-      opts,
+      named,
     );
 
     const servers: hcloud.Server[] = [];
@@ -379,13 +381,17 @@ export class HetznerProvider implements InfraProvider {
           location: s.location,
           sshKeys: [hetznerKey.id, ...s.sshKeys],
           userData: pulumi.secret(userData),
-          networks: [{ networkId: number(network.id), ip: this.privateAddress(host.index), aliasIps: [] }],
+          networks: [{ subnetId: subnet.id, ip: this.privateAddress(host.index), aliasIps: [] }],
           firewallIds: [number(firewall.id)],
           publicNets: [{ ipv4Enabled: true, ipv6Enabled: true }],
           labels: { ...label, "skipper.run/role": host.role },
         },
-        // The subnet must exist before a server is attached to the network at creation.
-        { parent, dependsOn: [subnet] },
+        {
+          ...named,
+          // Hetzner can only set SSH keys when it creates a server: a key added later must not replace (and so wipe)
+          // a running node. It reaches new servers; add it to running ones by hand.
+          ignoreChanges: ["sshKeys"],
+        },
       );
       servers.push(server);
       const address = createdAddress(server.ipv4Address, `Hetzner server ${cluster.id}-${host.nodeName}`);
@@ -455,7 +461,7 @@ export class HetznerProvider implements InfraProvider {
         location: this.s.location,
         labels: { "skipper.run/cluster": cluster.id },
       },
-      opts,
+      { parent, deleteBeforeReplace: true },
     );
     const lbId = lb.id.apply((v) => Number(v));
     const attached = new hcloud.LoadBalancerNetwork(

@@ -106,6 +106,9 @@ describe("stacks/hetzner.ts under mocks", () => {
       // Servers are deleted with the stack: nothing keeps them.
       assert.equal(s.options.retainOnDelete, undefined);
       assert.equal(s.options.protect, undefined);
+      // Its name is unique in the Hetzner project: a replacement frees it first. A new SSH key never replaces it.
+      assert.equal(s.options.deleteBeforeReplace, true);
+      assert.deepEqual(s.options.ignoreChanges, ["sshKeys"]);
     }
     // The stack's own SSH key is what Hetzner installs for root.
     const key = ev.get("hcloud:index/sshKey:SshKey", "hcloud-acme-ssh");
