@@ -107,8 +107,16 @@ export async function runInit(dir: string, flags: InitFlags): Promise<WriteProje
     for (const [n, s] of Object.entries(imported.apps)) entries.addApp(n, s, flags.from);
   }
   const answers: InitAnswers = { ...base, apps: entries.apps, services: entries.services };
-  const spec = specFromAnswers(answers);
-  if (flags.prompt !== undefined) throw new Refusal("--prompt is not available in this build");
+  let spec = specFromAnswers(answers);
+  if (flags.prompt !== undefined) {
+    const { stackFromPrompt } = await import("../ai/stack-from-prompt.ts");
+    const { providerFromConfig } = await import("../ai/config.ts");
+    const provider = await providerFromConfig(flags);
+    spec = await stackFromPrompt(flags.prompt, spec, provider, {
+      log: (line) => process.stderr.write(`kip init: ${line}\n`),
+      timeoutMs: Number(flags.aiTimeout ?? "60") * 1000,
+    });
+  }
   const result = writeProject(spec, {
     dir,
     ...(flags.name !== undefined && { name: flags.name }),

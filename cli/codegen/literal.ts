@@ -16,6 +16,8 @@ const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /** A property key as written in an object literal: bare when it is an identifier, a string literal otherwise. */
 export function propertyKey(key: string): string {
+  // `__proto__: v` in an object literal sets the prototype instead of a property; a computed key does not.
+  if (key === "__proto__") return `["__proto__"]`;
   return IDENTIFIER.test(key) ? key : JSON.stringify(key);
 }
 

@@ -93,8 +93,9 @@ export function register(program: Command): void {
         "\nThe AI provider's API key is read from KIP_AI_API_KEY only (never a flag, never printed).\n" +
         "Secrets are never written to a file: with --ssh-key and the pulumi CLI installed the key is stored with\n" +
         "`pulumi config set --secret`; otherwise the commands to run are printed.\n" +
-        "Exit codes: 0 done, 1 failed (I/O, AI provider unreachable or never valid), 2 refused (invalid answer,\n" +
-        "missing flag, non-empty folder; the validator's errors are printed). Nothing is written unless it exits 0.",
+        "Exit codes: 0 done, 1 failed (I/O, AI provider unreachable or no answer in time), 2 refused (invalid answer,\n" +
+        "missing flag or AI provider, non-empty folder, a Compose file kip cannot read, a model's stack still invalid\n" +
+        "after two repair rounds; the validator's errors are printed). Nothing is written unless it exits 0.",
     )
     .action(async (dir: string, flags: InitFlags) => {
       const { refusable } = await import("../codegen/refusal.ts");
