@@ -206,7 +206,7 @@ describe("LogViewer", () => {
     const socket = sockets[0]!;
     socket.onopen?.();
     for (let i = 0; i < 2000; i++) socket.onmessage?.({ data: `line ${i}` });
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 250));
     await flushPromises();
     const rendered = wrapper.findAll(".log-line");
     expect(rendered.length).toBeGreaterThan(0);
