@@ -89,7 +89,15 @@ export async function runInit(dir: string, flags: InitFlags): Promise<WriteProje
     if (!process.stdin.isTTY) {
       throw new Refusal("no terminal to ask questions on: pass --yes with --host and --gateway/--own-domains");
     }
-    throw new Refusal("interactive init is not available in this build: pass --yes with flags");
+    const { askInitAnswers } = await import("./init-prompts.ts");
+    const asked = await askInitAnswers(flags).catch((err: unknown) => {
+      // Ctrl-C or a closed terminal while a question is open.
+      if (err instanceof Error && err.name === "ExitPromptError") throw new Refusal("cancelled; nothing was written", 1);
+      throw err;
+    });
+    base = asked.base;
+    for (const [n, s] of Object.entries(asked.services)) entries.addService(n, s, "the answers");
+    for (const [n, s] of Object.entries(asked.apps)) entries.addApp(n, s, "the answers");
   }
   for (const text of flags.service) entries.addService(...parseServiceToken(text), "--service");
   for (const text of flags.app) entries.addApp(...parseAppToken(text), "--app");
