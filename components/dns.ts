@@ -6,6 +6,7 @@
  */
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
+import { normaliseDomain } from "../core/naming.ts";
 
 export interface DnsRecordSpec {
   /** Full record name, e.g. `skipper.run` or `*.skipper.run`. */
@@ -36,7 +37,7 @@ export interface DnsRecordsArgs {
  * name with dots as dashes. Renaming changes the logical name and so re-creates the record: keep it stable.
  */
 export function recordLogicalName(record: Pick<DnsRecordSpec, "name" | "type">, base?: string): string {
-  const name = record.name.toLowerCase().replace(/\.$/, "");
+  const name = normaliseDomain(record.name);
   let label: string;
   if (base !== undefined && name === base) label = "apex";
   else if (base !== undefined && name === `*.${base}`) label = "wildcard";

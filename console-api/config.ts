@@ -16,6 +16,8 @@
  * The Kubernetes API: in a pod (`KUBERNETES_SERVICE_HOST` set) its ServiceAccount, else the file `KUBECONFIG` names.
  */
 
+import { normaliseDomain } from "../core/naming.ts";
+
 export class ConfigError extends Error {}
 
 export interface ConsoleConfig {
@@ -71,7 +73,8 @@ export function configFromEnv(env: Env = process.env): ConsoleConfig {
   const signingKeyFile = value(env, "SKIPPER_CONSOLE_SIGNING_KEY_FILE");
   const webDir = value(env, "SKIPPER_CONSOLE_WEB_DIR");
   const clusterId = value(env, "SKIPPER_CLUSTER_ID");
-  const gatewayDomain = value(env, "SKIPPER_GATEWAY_DOMAIN")?.toLowerCase().replace(/\.$/, "");
+  const domain = value(env, "SKIPPER_GATEWAY_DOMAIN");
+  const gatewayDomain = domain === undefined ? undefined : normaliseDomain(domain);
   return {
     port: portOf(env),
     host: value(env, "HOST") ?? "0.0.0.0",

@@ -111,8 +111,14 @@ export function clusterId(ref: ClusterRef): string {
   return ref.name;
 }
 
+/** A domain name in the one form Skipper compares and prints: lower case, without a trailing dot. */
+export function normaliseDomain(value: string): string {
+  const lower = value.toLowerCase();
+  return lower.endsWith(".") ? lower.slice(0, -1) : lower;
+}
+
 function normaliseBase(base: string): string {
-  const b = base.toLowerCase().replace(/\.$/, "");
+  const b = normaliseDomain(base);
   if (!b || b.split(".").some((l) => !isDnsLabel(l))) {
     throw new SpecError("domain.gateway", "must be a domain name such as skipper.run", base);
   }
@@ -163,13 +169,13 @@ export interface ParsedHost {
  */
 export function parseHost(host: string, base: string): ParsedHost | undefined {
   const b = normaliseBase(base);
-  let h = host.toLowerCase();
+  let h = host;
   const colon = h.lastIndexOf(":");
   if (colon !== -1) {
     if (!/^[0-9]{1,5}$/.test(h.slice(colon + 1))) return undefined;
     h = h.slice(0, colon);
   }
-  if (h.endsWith(".")) h = h.slice(0, -1);
+  h = normaliseDomain(h);
   if (!h.endsWith(`.${b}`)) return undefined;
   const label = h.slice(0, -(b.length + 1));
   if (!isDnsLabel(label)) return undefined;

@@ -5,7 +5,7 @@
 import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { isDnsLabel } from "../core/naming.ts";
+import { isDnsLabel, normaliseDomain } from "../core/naming.ts";
 
 export interface GatewayConfig {
   readonly port: number;
@@ -109,7 +109,7 @@ export class ConfigError extends Error {
 
 /** Lower case, no trailing dot, valid DNS labels, at least two of them. */
 export function normaliseBaseDomain(text: string): string {
-  const b = text.trim().toLowerCase().replace(/\.$/, "");
+  const b = normaliseDomain(text.trim());
   if (!b.includes(".") || b.split(".").some((l) => !isDnsLabel(l))) {
     throw new ConfigError(`--base-domain: ${JSON.stringify(text)} must be a domain name such as skipper.run`);
   }

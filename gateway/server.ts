@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { Duplex } from "node:stream";
+import { normaliseDomain } from "../core/naming.ts";
 import type { ControlPlane } from "./control/api.ts";
 import type { DataPlane } from "./proxy/data-plane.ts";
 import { applyServerTimeouts, type ClientLimits, gatewayServerOptions } from "./proxy/server-limits.ts";
@@ -20,9 +21,9 @@ export interface GatewayServerParts {
 /** True when a Host header value names the base domain itself (any case, optional trailing dot and port). */
 export function isBaseHost(host: string | undefined, base: string): boolean {
   if (host === undefined) return false;
-  let h = host.length === base.length ? host : host.replace(/:\d{1,5}$/, "");
-  if (h.endsWith(".")) h = h.slice(0, -1);
-  return h.length === base.length && h.toLowerCase() === base;
+  const h = host.length === base.length ? host : host.replace(/:\d{1,5}$/, "");
+  // Most requests are for the data plane: compare lengths before building a normalised copy.
+  return (h.length === base.length || h.length === base.length + 1) && normaliseDomain(h) === base;
 }
 
 const NOT_HERE =
@@ -30,7 +31,7 @@ const NOT_HERE =
 const NOT_HERE_BODY = '{"error":"the control plane takes no upgrades"}\n';
 
 export function createGatewayServer(parts: GatewayServerParts): Server {
-  const base = parts.baseDomain.toLowerCase().replace(/\.$/, "");
+  const base = normaliseDomain(parts.baseDomain);
   const { control, data } = parts;
   const server = createServer(gatewayServerOptions(parts.limits), (req, res) => {
     if (isBaseHost(req.headers.host, base)) control.handle(req, res);

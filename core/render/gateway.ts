@@ -25,6 +25,7 @@ import {
   selectorLabels,
 } from "../labels.ts";
 import type { Resources } from "../model.ts";
+import { normaliseDomain } from "../naming.ts";
 import { ACME_PRODUCTION, ACME_STAGING } from "./addons.ts";
 import { INGRESS_CLASS } from "./app.ts";
 import {
@@ -127,7 +128,7 @@ export const GATEWAY_DATA_FILE = `${GATEWAY_DATA_DIR}/registry`;
 
 /** Fill defaults and derive names. Throws when the base domain is not a domain name. */
 export function gatewayConfig(input: GatewayInput): GatewayConfig {
-  const baseDomain = input.baseDomain.toLowerCase().replace(/\.$/, "");
+  const baseDomain = normaliseDomain(input.baseDomain);
   if (!/^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z][-a-z0-9]*[a-z0-9]$/.test(baseDomain)) {
     throw new Error(
       `gateway baseDomain must be a domain name such as skipper.run (got ${JSON.stringify(input.baseDomain)})`,

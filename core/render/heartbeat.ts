@@ -8,6 +8,7 @@
  */
 import type { K8sObject } from "../k8s.ts";
 import { LABEL_COMPONENT, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, LABEL_PART_OF, MANAGED_BY } from "../labels.ts";
+import { normaliseDomain } from "../naming.ts";
 
 /** curl's official image, pinned by version. It runs as `curl_user` (uid 100, gid 101). */
 export const CURL_IMAGE = "docker.io/curlimages/curl:8.11.1";
@@ -58,7 +59,7 @@ export function heartbeatSchedule(clusterId: string): string {
 }
 
 export function heartbeatConfig(input: HeartbeatInput): HeartbeatConfig {
-  const baseDomain = input.baseDomain.toLowerCase().replace(/\.$/, "");
+  const baseDomain = normaliseDomain(input.baseDomain);
   return {
     baseDomain,
     clusterId: input.clusterId,

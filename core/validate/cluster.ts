@@ -6,7 +6,7 @@
 import { isUnknownAddress } from "../k3s/addresses.ts";
 import { hostKeyProblem } from "../k3s/hostkey.ts";
 import type { Cluster, Host, K3s, Preflight } from "../model.ts";
-import { type ClusterRef, clusterIdFromIp, clusterNameProblem, isIPv4 } from "../naming.ts";
+import { type ClusterRef, clusterIdFromIp, clusterNameProblem, isIPv4, normaliseDomain } from "../naming.ts";
 import type { ClusterSpec, HostSpec, K3sSpec, PreflightSpec } from "../spec.ts";
 import { CLUSTER_DEF, DEFAULT_INSTALL_SCRIPT_URL, DEFAULT_PREFLIGHT } from "../stack-schema.ts";
 import { checkShape } from "./shape.ts";
@@ -52,7 +52,7 @@ type Shaped<T> = Partial<T>;
 
 function validateHost(spec: Shaped<HostSpec>, index: number, field: string, p: Problems): Host {
   const f = `${field}.hosts[${index}]`;
-  const address = spec.address?.trim().toLowerCase().replace(/\.$/, "") ?? "";
+  const address = normaliseDomain(spec.address?.trim() ?? "");
   // A provider's stand-in for an address known only once the machine exists (core/k3s/addresses.ts).
   const later = isUnknownAddress(address);
   if (!later && !isAddress(address)) {

@@ -5,7 +5,7 @@
  */
 import { SpecError, SpecErrors } from "../errors.ts";
 import type { Resources } from "../model.ts";
-import { DNS_LABEL_RULE, isDnsLabel, isIPv4 } from "../naming.ts";
+import { DNS_LABEL_RULE, isDnsLabel, isIPv4, normaliseDomain } from "../naming.ts";
 import { closestName } from "./suggest.ts";
 
 /**
@@ -303,10 +303,7 @@ export function checkTag(value: unknown, field: string, p: Problems): string | u
 export const DOMAIN_RULE =
   "must be a fully qualified domain name such as 'shop.example.com': dot-separated DNS labels of a-z, 0-9 and '-', at most 253 characters";
 
-/** Lower-case, strip one trailing dot. */
-export function normaliseDomain(value: string): string {
-  return value.toLowerCase().replace(/\.$/, "");
-}
+export { normaliseDomain };
 
 /** A DNS name with at least two labels, not an IPv4 address and not a wildcard. Returns the normalised name. */
 export function checkDomainName(value: unknown, field: string, p: Problems): string | undefined {

@@ -11,6 +11,7 @@ import {
   consoleHost,
   ipFromClusterId,
   isDnsLabel,
+  normaliseDomain,
   parseHost,
   parseLabel,
 } from "../../core/naming.ts";
@@ -135,5 +136,15 @@ describe("parsing hosts", () => {
   it("treats the double-dash spelling of an IP host as the same cluster", () => {
     assert.deepEqual(parseLabel("web--203-0-113-10"), { clusterId: "203-0-113-10", kind: "ip", prefix: "web" });
     assert.equal(parseLabel("web---203-0-113-10"), undefined);
+  });
+});
+
+describe("normaliseDomain", () => {
+  it("lower-cases and strips one trailing dot, nothing else", () => {
+    assert.equal(normaliseDomain("Skipper.RUN."), "skipper.run");
+    assert.equal(normaliseDomain("skipper.run"), "skipper.run");
+    assert.equal(normaliseDomain("a.b.."), "a.b.");
+    assert.equal(normaliseDomain(" a.b "), " a.b ");
+    assert.equal(normaliseDomain(""), "");
   });
 });
