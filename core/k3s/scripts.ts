@@ -165,21 +165,21 @@ function waitReadyFunction(host: Host, seconds: number): string {
 }
 
 /** How long the install step waits for the node IP to appear on an interface (a network attached after boot). */
-const NODE_IP_WAIT_SECONDS = 180;
+export const NODE_IP_WAIT_SECONDS = 180;
 
 /**
  * Shell that waits (bounded) until an interface holds `nodeIp` and sets `iface` to its name, for k3s's
  * `flannel-iface`: a cloud's private network may be attached, and its interface configured, after the machine booted,
  * and its interface name differs between machine types.
  */
-function nodeInterface(nodeIp: string): string {
+export function nodeInterface(nodeIp: string, seconds = NODE_IP_WAIT_SECONDS): string {
   return `node_ip=${shQuote(nodeIp)}
 start=$SECONDS
 while :; do
   iface=$(ip -o -4 addr show 2>/dev/null | awk -v ip="$node_ip" '{ split($4, a, "/"); if (a[1] == ip) { print $2; exit } }' || true)
   [ -n "$iface" ] && break
-  if [ $(( SECONDS - start )) -ge ${NODE_IP_WAIT_SECONDS} ]; then
-    fail "no network interface holds the node IP $node_ip after ${NODE_IP_WAIT_SECONDS} s. Fix: check that the machine is attached to its private network ('ip -4 addr' on it), then run the deployment again"
+  if [ $(( SECONDS - start )) -ge ${seconds} ]; then
+    fail "no network interface holds the node IP $node_ip after ${seconds} s. Fix: check that the machine is attached to its private network ('ip -4 addr' on it), then run the deployment again"
   fi
   sleep 2
 done

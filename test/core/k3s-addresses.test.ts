@@ -4,10 +4,14 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { UNKNOWN_ADDRESS, withAddresses } from "../../core/k3s/addresses.ts";
-import { installScript, k3sConfigYaml } from "../../core/k3s/scripts.ts";
+import { installScript, k3sConfigYaml, nodeInterface } from "../../core/k3s/scripts.ts";
+import { prelude } from "../../core/k3s/shell.ts";
 import { planHostSteps } from "../../core/k3s/steps.ts";
 import { validateCluster } from "../../core/validate/cluster.ts";
 
@@ -113,6 +117,41 @@ describe("withAddresses", () => {
       execFileSync("shellcheck", ["-s", "bash", "-S", "warning", "-e", "SC2034", "-"], {
         input: `#!/bin/bash\n${script}`,
       });
+    }
+  });
+
+  it("finds the interface holding the node IP, and fails within its bound naming the IP when none does", () => {
+    // A stand-in `ip` printing what `ip -o -4 addr show` prints on a Hetzner server with its private network.
+    const dir = mkdtempSync(join(tmpdir(), "skipper-ip-"));
+    try {
+      writeFileSync(
+        join(dir, "ip"),
+        `#!/bin/sh
+echo '1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever'
+echo '2: eth0    inet 198.51.100.11/32 metric 100 scope global dynamic eth0\\       valid_lft 86000sec'
+echo '3: enp7s0    inet 10.0.1.10/32 brd 10.0.1.10 scope global dynamic enp7s0\\       valid_lft 86000sec'
+`,
+      );
+      chmodSync(join(dir, "ip"), 0o755);
+      const host = later().hosts[0]!;
+      const run = (ip: string, seconds: number) =>
+        spawnSync("bash", ["-c", `${prelude("install", host)}${nodeInterface(ip, seconds)}echo "iface=$iface"`], {
+          env: { ...process.env, PATH: `${dir}:${process.env["PATH"]}` },
+          encoding: "utf8",
+        });
+      const found = run("10.0.1.10", 5);
+      assert.equal(found.status, 0, found.stderr);
+      assert.match(found.stdout, /^iface=enp7s0$/m);
+      assert.match(found.stdout, /skipper: ok node IP 10\.0\.1\.10 on enp7s0/);
+      // 10.0.1.1 is a prefix of 10.0.1.10: only an exact match counts.
+      const missing = run("10.0.1.1", 0);
+      assert.equal(missing.status, 1);
+      assert.match(
+        missing.stderr,
+        /install on server-1 .*no network interface holds the node IP 10\.0\.1\.1 after 0 s/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
