@@ -5,6 +5,11 @@
  * feeds a `k8s.Provider` with a stable `clusterIdentifier`, so an unknown kubeconfig at the first preview does not
  * plan to replace every object. Add-on manifests (Traefik `HelmChartConfig`, cert-manager, issuers) are written into
  * k3s's auto-deploy directory on the servers by a host step instead of being applied through the provider.
+ *
+ * Machines whose addresses exist only once the provider created them (a cloud server's IP, a Pulumi Output) are
+ * planned twice: once from the validated cluster for the steps' names and options, and again inside an `apply` from
+ * `withAddresses(cluster, …)` for their scripts and triggers, so each host's steps wait for its own server (and the
+ * first one's); the kubeconfig's server and the public address (a load balancer's, else the first server's) likewise.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
