@@ -47,7 +47,7 @@ export async function startGateway(
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   });
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not get ready in 15 s:\n${out}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`gateway did not get ready in 60 s:\n${out}`)), 60_000);
     const check = () => {
       const m = /skipper gateway ready: http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
       if (m) {

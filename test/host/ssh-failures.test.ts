@@ -84,26 +84,28 @@ describe("SSH failures and host key pinning", () => {
     assert.ok(existsSync(join(host.root, MARKER)), "control: with the right key the command ran");
     execFileSync("rm", ["-f", join(host.root, MARKER)]);
     const other = ssh2.utils.generateKeyPairSync("ed25519").public.split(" ").slice(0, 2).join(" ");
-    const { error, ms } = await timedFailure(() => runStep(fx.connection(host, { hostKey: other }), touch, fx.token));
+    const traffic: Traffic = { connections: 0, commands: 0 };
+    const { error } = await timedFailure(() =>
+      runStep(fx.connection(host, { hostKey: other }), touch, fx.token, traffic),
+    );
     assert.match(error.message, /host key mismatch: .* refusing to connect \(no command ran\)\. Fix: .*kip hostkey/);
     assert.ok(!existsSync(join(host.root, MARKER)), "no command ran");
-    assert.ok(ms < 5000, `refused in ${ms} ms`);
+    assert.deepEqual(traffic, { connections: 1, commands: 0 }, "refused on the first connection, not retried");
   });
 
   it("a key the host does not accept fails at once, naming the user and the fix", async () => {
     const wrong = ssh2.utils.generateKeyPairSync("ed25519").private;
     const traffic: Traffic = { connections: 0, commands: 0 };
-    const { error, ms } = await timedFailure(() =>
+    const { error } = await timedFailure(() =>
       dial(fx.connection(host, { privateKey: wrong, dialErrorLimit: 5 }), traffic),
     );
     assert.equal(traffic.connections, 1, "an authentication failure is not retried");
     assert.match(error.message, /the host refused the SSH key for user root\. Fix: add the matching public key/);
-    assert.ok(ms < 5000, `failed in ${ms} ms (not retried)`);
   });
 
   it("nothing listening: a bounded number of quick attempts, then a clear error", async () => {
     const traffic: Traffic = { connections: 0, commands: 0 };
-    const { error, ms } = await timedFailure(() =>
+    const { error } = await timedFailure(() =>
       dial(fx.connection(host, { port: 2222, dialErrorLimit: 3, perDialTimeout: 2 }), traffic),
     );
     assert.equal(traffic.connections, 3, "exactly dialErrorLimit attempts");
@@ -111,7 +113,6 @@ describe("SSH failures and host key pinning", () => {
       error.message,
       /could not connect after 3 attempt\(s\) of at most 2 s \(.*ECONNREFUSED.*\)\. Fix: check the address and port/,
     );
-    assert.ok(ms < 3000, `gave up after ${ms} ms`);
   });
 
   it("a host that accepts but never speaks SSH: bounded by perDialTimeout x dialErrorLimit", async (t) => {
@@ -121,12 +122,14 @@ describe("SSH failures and host key pinning", () => {
     ]);
     try {
       await waitForPort(host.address, 2200, 5000);
+      const traffic: Traffic = { connections: 0, commands: 0 };
       const { error, ms } = await timedFailure(() =>
-        dial(fx.connection(host, { port: 2200, dialErrorLimit: 2, perDialTimeout: 1 })),
+        dial(fx.connection(host, { port: 2200, dialErrorLimit: 2, perDialTimeout: 1 }), traffic),
       );
       t.diagnostic(`silent host gave up after ${ms} ms`);
+      // Each attempt ended on the handshake timeout (the message), and there were exactly dialErrorLimit of them.
       assert.match(error.message, /could not connect after 2 attempt\(s\) of at most 1 s \(.*handshake.*\)/);
-      assert.ok(ms >= 2000 && ms < 6000, `gave up after ${ms} ms`);
+      assert.equal(traffic.connections, 2);
     } finally {
       silent.kill("SIGKILL");
     }

@@ -26,7 +26,10 @@
 #                                        cert-manager's webhook: created /etc/skipper-standin/webhook-after seconds
 #                                        after cert-manager's CRDs appear (default 1; kubectl's NotFound error and exit
 #                                        status 1 before that) and Available one second later; "never": created with
-#                                        the CRDs but never Available, as when its pod never gets ready. Any other
+#                                        the CRDs but never Available, as when its pod never gets ready; "N polls":
+#                                        counted in queries rather than seconds (NotFound for the first N queries of
+#                                        it once the CRDs exist, not Available for the next one, then Available), so a
+#                                        test can check that a wait waited however slow the machine is. Any other
 #                                        Deployment is NotFound.
 set -euo pipefail
 VERSION='@VERSION@'
@@ -202,7 +205,14 @@ webhook_state() {
   local age after
   age=$(crd_age certificates.cert-manager.io) || { echo missing; return; }
   after=$(cat /etc/skipper-standin/webhook-after 2>/dev/null || echo 1)
-  if [ "$after" = never ]; then echo unavailable
+  if [[ "$after" =~ ^([0-9]+)\ polls$ ]]; then
+    local n=${BASH_REMATCH[1]} seen
+    seen=$(( $(cat "$STATE/webhook-queries" 2>/dev/null || echo 0) + 1 ))
+    echo "$seen" >"$STATE/webhook-queries"
+    if [ "$seen" -le "$n" ]; then echo missing
+    elif [ "$seen" -eq $(( n + 1 )) ]; then echo unavailable
+    else echo available; fi
+  elif [ "$after" = never ]; then echo unavailable
   elif [ "$age" -lt "$after" ]; then echo missing
   elif [ "$age" -lt $(( after + 1 )) ]; then echo unavailable
   else echo available; fi
@@ -237,6 +247,8 @@ kubectl_deployment() {
 }
 
 kubectl() {
+  # Every query, one line each, so tests can count a wait's polls instead of timing it.
+  mkdir -p /var/log/skipper-standin && echo "kubectl $*" >>/var/log/skipper-standin/kubectl.log
   [ "$(cat "$STATE/role" 2>/dev/null)" = server ] || { echo "The connection to the server localhost:8080 was refused" >&2; exit 1; }
   local ns=default
   case "${1:-}" in
