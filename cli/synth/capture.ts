@@ -1,12 +1,14 @@
 /**
  * What `kip synth` writes, computed from the recorded registrations (pure: no files touched here).
  *   k8s/<component path>/<kind>-<namespace>-<name>.yaml   one Kubernetes object per file, as sent to the provider
- *   hosts/<host>/<nn>-<step>.sh                           the exact command each host step runs (+ .stdin, .delete.sh)
+ *   hosts/<host>/<nn>-<step>.sh                           the script each host step runs as root (+ .stdin, .delete.sh)
+ *   hosts/<host>/as-root.sh                               the wrapper that runs each of them as root (or via sudo -n)
  *   summary.json                                          every resource: urn, type, name, parent, provider, deps
  * Secrets show as `<secret>`; every map is key-sorted and every list sorted or in a fixed order, so two runs on the
  * same stack give the same bytes.
  */
 
+import { unwrapPrivileged } from "../../core/k3s/shell.ts";
 import { toYaml } from "../../core/yaml.ts";
 import type { RecordedResource } from "./runtime.ts";
 import { SECRET_PLACEHOLDER, scrub, sortKeys, stableJson } from "./scrub.ts";
@@ -127,6 +129,16 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** The generic form of a step's wrapper: its `<step> on <host>` made `<step> on <host>` for every step of the host. */
+function genericWrapper(wrapper: string, where: string): string {
+  const on = where.lastIndexOf(" on ");
+  return wrapper.replaceAll(where, `<step>${on === -1 ? "" : where.slice(on)}`);
+}
+
+const WRAPPER_NOTE =
+  "# How every <nn>-<step>.sh beside this file runs on the host: Pulumi sends this wrapper with the step's script\n" +
+  "# inline as one quoted word; here it is read from the first argument instead (bash as-root.sh 01-preflight.sh).\n";
+
 function hostFiles(tree: Tree, steps: readonly RecordedResource[], files: Map<string, string>): Map<string, string> {
   const fileOf = new Map<string, string>();
   const byHost = new Map<string, RecordedResource[]>();
@@ -138,18 +150,29 @@ function hostFiles(tree: Tree, steps: readonly RecordedResource[], files: Map<st
     if (host?.type === HOST_COMPONENT && cluster && hostName.startsWith(`${cluster.name}-`)) {
       hostName = hostName.slice(cluster.name.length + 1);
     }
+    const dir = `${HOSTS_DIR}/${safe(hostName)}`;
     const order = stepOrder(list);
+    // Each wrapped command is written as its script; the wrappers, once per host when they agree (they do unless a
+    // step was made by hand), else beside the step.
+    const wrappers = new Map<string, string>();
+    const script = (command: string | undefined, file: string): void => {
+      if (command === undefined) return;
+      const parts = unwrapPrivileged(command);
+      files.set(file, parts ? parts.script : command);
+      if (parts) wrappers.set(file, genericWrapper(parts.wrapper, parts.where));
+    };
     for (const s of list) {
       const step = host && s.name.startsWith(`${host.name}-`) ? s.name.slice(host.name.length + 1) : s.name;
-      const base = `${HOSTS_DIR}/${safe(hostName)}/${String(order.get(s.urn)).padStart(2, "0")}-${safe(step)}`;
-      const create = text(s.inputs["create"]);
-      if (create !== undefined) files.set(`${base}.sh`, create);
+      const base = `${dir}/${String(order.get(s.urn)).padStart(2, "0")}-${safe(step)}`;
+      script(text(s.inputs["create"]), `${base}.sh`);
       const stdin = text(s.inputs["stdin"]);
       if (stdin !== undefined) files.set(`${base}.stdin`, stdin);
-      const del = text(s.inputs["delete"]);
-      if (del !== undefined) files.set(`${base}.delete.sh`, del);
+      script(text(s.inputs["delete"]), `${base}.delete.sh`);
       fileOf.set(s.urn, `${base}.sh`);
     }
+    const distinct = new Set(wrappers.values());
+    if (distinct.size === 1) files.set(`${dir}/as-root.sh`, WRAPPER_NOTE + [...distinct][0]!);
+    else for (const [file, w] of wrappers) files.set(file.replace(/\.sh$/, ".as-root.sh"), WRAPPER_NOTE + w);
   }
   return fileOf;
 }

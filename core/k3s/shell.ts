@@ -49,20 +49,55 @@ put_file() {
 `;
 }
 
-/**
- * The command string handed to `remote.Command`: runs `script` with bash as root, either because the SSH user is root
- * or through `sudo -n` (no password prompt is possible without a terminal). stdin passes through to the script.
- */
-export function privileged(script: string, step: string, host: Host): string {
-  const where = `${step} on ${hostLabel(host)}`;
+/** Where the quoted script sits in the wrapper; never appears in a real command (not a valid shell word). */
+const SCRIPT_SLOT = "\u0000skipper-script\u0000";
+
+function wrapper(where: string, host: Host): string {
   const fix =
     `connect as root (set hosts[${host.index}].user to "root") or give ${host.user} passwordless sudo, e.g. ` +
     `echo "${host.user} ALL=(ALL) NOPASSWD:ALL" > /etc/sudoers.d/skipper`;
   return `# skipper: ${where}
-skipper_script=${shQuote(script)}
+skipper_script=${SCRIPT_SLOT}
 if [ "$(id -u)" = 0 ]; then exec bash -c "$skipper_script"; fi
 if sudo -n true 2>/dev/null; then exec sudo -n bash -c "$skipper_script"; fi
 echo ${shQuote(`skipper: error: ${where}: user ${host.user} is not root and cannot run sudo without a password. Fix: ${fix}`)} >&2
 exit 1
 `;
+}
+
+/**
+ * The command string handed to `remote.Command`: runs `script` with bash as root, either because the SSH user is root
+ * or through `sudo -n` (no password prompt is possible without a terminal). stdin passes through to the script.
+ */
+export function privileged(script: string, step: string, host: Host): string {
+  return wrapper(`${step} on ${hostLabel(host)}`, host).replace(SCRIPT_SLOT, () => shQuote(script));
+}
+
+/** A `privileged` command taken apart: what it says it runs (`where`), the script, and the wrapper around it. */
+export interface UnwrappedCommand {
+  /** `<step> on <host>`. */
+  readonly where: string;
+  /** The script that runs as root, as it was given to `privileged`. */
+  readonly script: string;
+  /** The command with `skipper_script=<quoted script>` replaced by `skipper_script=$(cat "$1")`. */
+  readonly wrapper: string;
+}
+
+const WRAPPED = /^# skipper: (?<where>[^\n]*)\nskipper_script=(?<quoted>'(?:[^']|'\\'')*')\n/;
+
+/**
+ * The inverse of `privileged`, for showing a reviewer the script itself (`kip synth`). Undefined for a command that
+ * `privileged` did not make.
+ */
+export function unwrapPrivileged(command: string): UnwrappedCommand | undefined {
+  const m = WRAPPED.exec(command);
+  if (!m?.groups) return undefined;
+  const where = m.groups["where"]!;
+  const quoted = m.groups["quoted"]!;
+  const script = quoted.slice(1, -1).replaceAll(`'\\''`, "'");
+  const rest = command.slice(m[0].length);
+  // Only a command whose wrapper is exactly ours, around exactly this script, is taken apart.
+  if (`# skipper: ${where}\nskipper_script=${shQuote(script)}\n${rest}` !== command) return undefined;
+  if (!/^if \[ "\$\(id -u\)" = 0 \]; then exec bash -c "\$skipper_script"; fi\n/.test(rest)) return undefined;
+  return { where, script, wrapper: `# skipper: ${where}\nskipper_script=$(cat "$1")\n${rest}` };
 }

@@ -66,7 +66,14 @@ for (const stackFile of ["stacks/skipper.ts", "stacks/multi-host.ts"]) {
       assert.ok(scripts.some((p) => /\/01-preflight\.sh$/.test(p)));
       assert.ok(scripts.some((p) => /-install\.sh$/.test(p)));
       assert.ok(scripts.some((p) => /-read-kubeconfig\.sh$/.test(p)));
-      for (const p of scripts) assert.match(tree.get(p) as string, /set -euo pipefail/, `${p} is a strict script`);
+      // Each step's file is the script itself, strict from its first line; the root/sudo wrapper is one file per host.
+      const steps = scripts.filter((p) => !p.endsWith("/as-root.sh"));
+      for (const p of steps) assert.match(tree.get(p) as string, /^set -euo pipefail\n/, `${p} is a strict script`);
+      const hostDirs = new Set(steps.map((p) => p.slice(0, p.lastIndexOf("/"))));
+      assert.deepEqual(
+        scripts.filter((p) => p.endsWith("/as-root.sh")).sort(),
+        [...hostDirs].map((d) => `${d}/as-root.sh`).sort(),
+      );
       assert.ok(tree.has(".kip-synth"));
     });
 
