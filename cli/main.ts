@@ -13,8 +13,10 @@ import { register as registerGateway } from "./commands/gateway.ts";
 import { register as registerHostkey } from "./commands/hostkey.ts";
 import { register as registerInit } from "./commands/init.ts";
 import { register as registerKubeconfig } from "./commands/kubeconfig.ts";
+import { register as registerLogs } from "./commands/logs.ts";
 import { register as registerPulumi } from "./commands/pulumi.ts";
 import { register as registerService } from "./commands/service.ts";
+import { register as registerStatus } from "./commands/status.ts";
 import { register as registerSynth } from "./commands/synth.ts";
 
 export function buildProgram(): Command {
@@ -28,6 +30,8 @@ export function buildProgram(): Command {
   registerPulumi(program);
   registerCi(program);
   registerKubeconfig(program);
+  registerStatus(program);
+  registerLogs(program);
   registerGateway(program);
   registerConsole(program);
   registerHostkey(program);
