@@ -8,11 +8,14 @@
  * the gateway when the stack names one.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import type { Stack } from "../core/model.ts";
 import { renderAddons } from "../core/render/addons.ts";
+import { defaultAdminEmail, serviceCredentials } from "../core/render/console.ts";
 import type { ClusterSpec, StackSpec } from "../core/spec.ts";
 import { validateStack } from "../core/validate/stack.ts";
 import type { InfraProvider } from "../providers/infra-provider.ts";
 import { App, secretEnvFromConfig } from "./app.ts";
+import { Console } from "./console.ts";
 import { registerStackCluster } from "./gateway-registration.ts";
 import { K3sCluster } from "./k3s-cluster.ts";
 import { Project } from "./project.ts";
@@ -33,8 +36,12 @@ export interface StackOutputs {
   readonly kubeconfig: pulumi.Output<string>;
   /** Public URLs of each app (gateway host first, then custom domains); apps without a port have none. */
   readonly apps: Record<string, string[]>;
-  /** The console's URL, when the console is enabled and the stack uses a gateway. */
+  /** The console's URL (gateway host, else `console.domain`), when the console is enabled and has either. */
   readonly consoleUrl?: string;
+  /** The console's first admin (when the console is enabled): log in with this e-mail … */
+  readonly consoleAdminEmail?: string;
+  /** … and this password (secret): `pulumi stack output consoleAdminPassword --show-secrets`. */
+  readonly consoleAdminPassword?: pulumi.Output<string>;
   /** The id the gateway knows the cluster by, when the stack uses a gateway. */
   readonly gatewayClusterId?: string;
 }
@@ -91,8 +98,35 @@ export function buildStack(args: DefineStackArgs): StackOutputs {
     clusterId: stack.cluster.id,
     kubeconfig: cluster.kubeconfig,
     apps,
-    ...(stack.console.enabled && stack.console.host ? { consoleUrl: `https://${stack.console.host}` } : {}),
+    ...(stack.console.enabled ? deployConsole(stack, cluster, [...projects.values()]) : {}),
     ...(registration ? { gatewayClusterId: registration.clusterId } : {}),
+  };
+}
+
+/** The console (`console.enabled`), after the project namespaces where it gets its credentials Roles. */
+function deployConsole(
+  stack: Stack,
+  cluster: K3sCluster,
+  projects: readonly Project[],
+): Pick<StackOutputs, "consoleUrl" | "consoleAdminEmail" | "consoleAdminPassword"> {
+  const { host, domain } = stack.console;
+  const console = new Console(
+    "console",
+    {
+      cluster,
+      clusterId: stack.cluster.id,
+      ...(stack.domain.gateway !== undefined && { gatewayDomain: stack.domain.gateway }),
+      ...(host !== undefined && { gatewayHost: host }),
+      ...(domain !== undefined && { domain }),
+      adminEmail: defaultAdminEmail(stack.domain.acmeEmail, [host, domain]),
+      credentials: serviceCredentials(stack.services),
+    },
+    { dependsOn: [...projects] },
+  );
+  return {
+    ...(console.urls[0] !== undefined && { consoleUrl: console.urls[0] }),
+    consoleAdminEmail: console.adminEmail,
+    consoleAdminPassword: console.adminPassword,
   };
 }
 

@@ -59,7 +59,11 @@ for (const stackFile of ["stacks/skipper.ts", "stacks/multi-host.ts"]) {
       const k8s = [...tree.keys()].filter((p) => p.startsWith("k8s/"));
       assert.ok(k8s.length >= 10, `only ${k8s.length} objects`);
       for (const p of k8s) {
-        assert.match(p, /^k8s\/(app|service|project|gatewayregistration)-[a-z0-9-]+\/[a-z]+-[a-z0-9-]+\.yaml$/, p);
+        assert.match(
+          p,
+          /^k8s\/(app|service|project|gatewayregistration|console)-[a-z0-9-]+\/[a-z]+-[a-z0-9-]+\.yaml$/,
+          p,
+        );
         assert.equal(parseAllDocuments(tree.get(p) as string).length, 1, `${p} holds one object`);
       }
       const scripts = [...tree.keys()].filter((p) => p.startsWith("hosts/") && p.endsWith(".sh"));

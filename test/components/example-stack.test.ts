@@ -56,8 +56,9 @@ describe("stacks/skipper.ts under mocks", () => {
         .sort(),
       ["web", "worker"],
     );
-    // Cluster token and the services' credentials key.
-    assert.equal(stack.ofType("random:index/randomPassword:RandomPassword").length, 2);
+    // Cluster token, the services' credentials key, and the console's admin password and signing-key seed.
+    assert.equal(stack.ofType("random:index/randomPassword:RandomPassword").length, 4);
+    assert.equal(stack.ofType("skipper:console:Console").length, 1);
   });
 
   it("creates one Deployment per app, a StatefulSet per service, and routes only for the app with a port", () => {
@@ -66,18 +67,18 @@ describe("stacks/skipper.ts under mocks", () => {
         .map((r) => stack.inputs(r)["metadata"])
         .map((m) => (m as { name: string }).name)
         .sort(),
-      ["web", "worker"],
+      ["console-api", "web", "worker"],
     );
     assert.equal(ofKind("StatefulSet").length, 2);
-    // The project's namespace, and the gateway heartbeat's.
+    // The project's namespace, the gateway heartbeat's and the console's.
     assert.deepEqual(
       ofKind("Namespace")
         .map((r) => (stack.inputs(r)["metadata"] as { name: string }).name)
         .sort(),
-      ["main", "skipper-registration"],
+      ["main", "skipper-console", "skipper-registration"],
     );
     const ingressParents = new Set(ofKind("Ingress").map((r) => stack.byUrn(r.parent)?.name));
-    assert.deepEqual([...ingressParents], ["web"]);
+    assert.deepEqual([...ingressParents].sort(), ["console", "web"]);
     const serviceParents = new Set(ofKind("Service").map((r) => stack.byUrn(r.parent)?.name));
     assert.ok(!serviceParents.has("worker"), "the worker has no port, so no Service");
   });
@@ -168,13 +169,15 @@ describe("stacks/skipper.ts under mocks", () => {
       "skipper:apps:Service",
       "skipper:apps:App",
       "skipper:gateway:GatewayRegistration",
+      "skipper:console:Console",
     ]) {
       for (const c of stack.ofType(type)) assert.equal(c.parent, root.urn, `${c.urn} parent`);
     }
     for (const r of k8sObjects()) {
       const parent = stack.byUrn(r.parent);
       assert.ok(
-        parent && /^skipper:(apps:(App|Service|Project)|gateway:GatewayRegistration)$/.test(parent.type),
+        parent &&
+          /^skipper:(apps:(App|Service|Project)|gateway:GatewayRegistration|console:Console)$/.test(parent.type),
         `${r.urn} parent ${parent?.type}`,
       );
       const ns = (stack.inputs(r)["metadata"] as { namespace?: string }).namespace;
