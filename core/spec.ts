@@ -72,7 +72,11 @@ export interface ClusterSpec {
 export interface DomainSpec {
   /** Base domain of a Skipper gateway: every app gets `<app>-<cluster-id>.<gateway>`. @default unset */
   readonly gateway?: string;
-  /** Email for Let's Encrypt registrations (custom domains). @default "admin@<first custom domain's zone>" */
+  /**
+   * Email for Let's Encrypt registrations (custom domains). Required when the first custom domain sits under a
+   * suffix many owners share (e.g. `foo.github.io`). @default `admin@<registrable domain of the first custom domain>`,
+   * by the public suffix list (`shop.example.co.uk` → `admin@example.co.uk`)
+   */
   readonly acmeEmail?: string;
   /** Use Let's Encrypt's staging directory (for trying things out). @default false */
   readonly acmeStaging?: boolean;

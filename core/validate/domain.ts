@@ -2,6 +2,7 @@
  * Validation of `domain` (the gateway base domain and Let's Encrypt settings) and of the custom domains apps claim.
  */
 import { isIP } from "node:net";
+import { parse } from "tldts";
 import type { Domain } from "../model.ts";
 import {
   checkBoolean,
@@ -95,9 +96,23 @@ export function checkAppDomains(value: unknown, field: string, gateway: string |
   return out;
 }
 
-/** The default Let's Encrypt contact: `admin@<zone of the first custom domain>`, or none without custom domains. */
-export function defaultAcmeEmail(firstCustomDomain: string | undefined): string | undefined {
-  if (firstCustomDomain === undefined) return undefined;
-  const zone = firstCustomDomain.split(".").slice(-2).join(".");
-  return `admin@${zone}`;
+/**
+ * The default Let's Encrypt contact: `admin@<registrable domain of the first custom domain>`, found with the public
+ * suffix list (`shop.example.co.uk` → `admin@example.co.uk`). Where the domain sits under a suffix many owners share
+ * (`foo.github.io`, a private suffix of the list) or under no known public suffix, no address can be assumed and
+ * `domain.acmeEmail` is required. Undefined without custom domains.
+ * @param at the field of the first custom domain, for the message
+ */
+export function defaultAcmeEmail(first: { readonly domain: string; readonly at: string } | undefined, p: Problems) {
+  if (first === undefined) return undefined;
+  const parsed = parse(first.domain, { allowPrivateDomains: true });
+  if (parsed.isIcann === true && parsed.domain) return `admin@${parsed.domain}`;
+  const why = parsed.isPrivate
+    ? `is under ${parsed.publicSuffix}, a suffix shared by many owners`
+    : "is under no public suffix Skipper knows";
+  p.add(
+    "domain.acmeEmail",
+    `is required: ${first.at} (${first.domain}) ${why}, so no admin@ address can be assumed; set it to the address Let's Encrypt should write to about expiring certificates`,
+  );
+  return undefined;
 }

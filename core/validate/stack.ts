@@ -57,10 +57,9 @@ export function validateStack(spec: StackSpec): Stack {
   checkAppServiceNames(appSpecs, serviceSpecs, p);
   checkDomainOwners(apps, consoleDomain, p);
   checkDerivedNames(apps, services, p);
+  const acmeEmail = domain.acmeEmail ?? defaultAcmeEmail(firstCustomDomain(apps, consoleDomain), p);
   p.throwIfAny();
 
-  const firstDomain = [...apps.flatMap((a) => a.domains), ...(consoleDomain ? [consoleDomain] : [])][0];
-  const acmeEmail = domain.acmeEmail ?? defaultAcmeEmail(firstDomain);
   const projects = [
     ...new Set([DEFAULT_PROJECT, ...apps.map((a) => a.project), ...services.map((s) => s.project)]),
   ].sort();
@@ -77,6 +76,16 @@ export function validateStack(spec: StackSpec): Stack {
       ...(consoleDomain !== undefined && { domain: consoleDomain }),
     },
   };
+}
+
+/** The first custom domain of the stack (apps by name, then the console's) and its field. */
+function firstCustomDomain(
+  apps: readonly App[],
+  consoleDomain: string | undefined,
+): { readonly domain: string; readonly at: string } | undefined {
+  const app = apps.find((a) => a.domains.length > 0);
+  if (app) return { domain: app.domains[0]!, at: `apps.${app.name}.domains[0]` };
+  return consoleDomain === undefined ? undefined : { domain: consoleDomain, at: "console.domain" };
 }
 
 /** `console.domain`: a custom domain like an app's, and only with the console enabled (else it would do nothing). */

@@ -75,9 +75,32 @@ describe("validateStack: the example stack", () => {
     assert.deepEqual(w.health, { path: "/healthz", port: 3000, initialDelaySeconds: 5 });
   });
 
-  it("defaults the ACME email to admin@<zone of the first custom domain>", () => {
+  it("defaults the ACME email to admin@<registrable domain of the first custom domain>, by the public suffix list", () => {
     const s = validateStack({ ...EXAMPLE_SPEC, domain: { gateway: "skipper.run" } });
     assert.equal(s.domain.acmeEmail, "admin@example.com");
+    const emailFor = (domain: string): string | undefined =>
+      validateStack({ ...withApp("web", { ...web, domains: [domain] }), domain: { gateway: "skipper.run" } }).domain
+        .acmeEmail;
+    // Not the last two labels: co.uk and com.au are public suffixes.
+    assert.equal(emailFor("shop.example.co.uk"), "admin@example.co.uk");
+    assert.equal(emailFor("example.co.uk"), "admin@example.co.uk");
+    assert.equal(emailFor("a.b.shop.example.com.au"), "admin@example.com.au");
+    assert.equal(validateStack({ ...EXAMPLE_SPEC, apps: {} }).domain.acmeEmail, "ops@example.com", "given: kept");
+  });
+
+  it("requires domain.acmeEmail when the first custom domain is under a shared or unknown suffix", () => {
+    for (const [domain, why] of [
+      ["foo.github.io", /is under github\.io, a suffix shared by many owners/],
+      ["shop.foo.herokuapp.com", /is under herokuapp\.com/],
+      ["shop.internal", /under no public suffix/],
+    ] as const) {
+      const spec = { ...withApp("web", { ...web, domains: [domain] }), domain: { gateway: "skipper.run" } };
+      const e = expectError(spec, "domain.acmeEmail", /^is required: apps\.web\.domains\[0\]/);
+      assert.match(e.rule, why);
+      assert.ok(e.rule.includes(`(${domain})`), e.rule);
+      const given = validateStack({ ...spec, domain: { gateway: "skipper.run", acmeEmail: "me@example.org" } });
+      assert.equal(given.domain.acmeEmail, "me@example.org");
+    }
   });
 
   it("uses a named cluster's double-dash scheme", () => {
