@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { normaliseDomain } from "../core/naming.ts";
 import type { ControlPlane } from "./control/api.ts";
+import type { Plane } from "./control/metrics.ts";
 import type { DataPlane } from "./proxy/data-plane.ts";
 import { applyServerTimeouts, type ClientLimits, gatewayServerOptions } from "./proxy/server-limits.ts";
 
@@ -16,6 +17,8 @@ export interface GatewayServerParts {
   readonly control: ControlPlane;
   readonly data: Pick<DataPlane, "handleRequest" | "handleUpgrade">;
   readonly limits?: ClientLimits;
+  /** Told each request's latency (arrival to the end of its response, or to the client going away). */
+  readonly observe?: (plane: Plane, seconds: number) => void;
 }
 
 /** True when a Host header value names the base domain itself (any case, optional trailing dot and port). */
@@ -32,9 +35,14 @@ const NOT_HERE_BODY = '{"error":"the control plane takes no upgrades"}\n';
 
 export function createGatewayServer(parts: GatewayServerParts): Server {
   const base = normaliseDomain(parts.baseDomain);
-  const { control, data } = parts;
+  const { control, data, observe } = parts;
   const server = createServer(gatewayServerOptions(parts.limits), (req, res) => {
-    if (isBaseHost(req.headers.host, base)) control.handle(req, res);
+    const plane: Plane = isBaseHost(req.headers.host, base) ? "control" : "data";
+    if (observe) {
+      const started = performance.now();
+      res.once("close", () => observe(plane, (performance.now() - started) / 1000));
+    }
+    if (plane === "control") control.handle(req, res);
     else data.handleRequest(req, res);
   });
   applyServerTimeouts(server, parts.limits);

@@ -4,11 +4,10 @@
  * One writer: the primary owns the registry (store, rules, expiry, rate limits). Workers serve HTTP; they keep a
  * replica of the registry for the data plane's lookups, fed by the primary (the full state once, then every change
  * in order, over the same channel, so nothing falls between the two), and send every control-plane operation to the
- * primary, which decides and answers after the change is durable. Workers push their counters every second for
- * /metrics.
+ * primary, which decides and answers after the change is durable. For /metrics a worker asks the primary, which
+ * gathers every worker's figures through prom-client's own messages (AggregatorRegistry) and adds its own.
  */
 import type { ClusterRecord, RegistryOp } from "../registry/record.ts";
-import type { ControlSnapshot, StatsObject } from "./metrics.ts";
 import type { Caller, ControlOperations, Outcome } from "./outcome.ts";
 import type { RateDecision } from "./rate-limit.ts";
 
@@ -19,8 +18,7 @@ export type WorkerMessage =
   | { readonly t: "listening"; readonly port: number }
   | { readonly t: "call"; readonly id: number; readonly op: OperationName; readonly args: unknown[] }
   | { readonly t: "rate"; readonly id: number; readonly address: string }
-  | { readonly t: "metrics"; readonly id: number }
-  | { readonly t: "stats"; readonly data: StatsObject; readonly control: ControlSnapshot };
+  | { readonly t: "metrics"; readonly id: number };
 
 export type PrimaryMessage =
   | { readonly t: "state"; readonly records: ClusterRecord[] }

@@ -1,12 +1,17 @@
 /**
- * Prometheus text exposition of the gateway's counters. The control plane counts its own requests here; the data
- * plane's counters arrive as a plain object of numbers (nested one level for labelled series) and are rendered
- * under `skipper_gateway_data_*`, so this file does not depend on the data plane's internals.
+ * The gateway's Prometheus metrics, with prom-client.
+ *
+ * Two sets, by who holds the figures:
+ * - `ServingMetrics`, in every process that serves HTTP: both planes' requests, responses, in-flight counts and
+ *   latency histograms, and the data plane's counters. Under `--workers`, each worker has its own and the primary
+ *   sums them with prom-client's `AggregatorRegistry` (counters, gauges and histogram buckets add up).
+ * - `ownerMetrics`, in the process that owns the registry (the only process, or the primary): registrations,
+ *   registry events, compactions, log size, workers.
+ * Counters that the planes already keep (plain numbers on their hot paths) are read when /metrics is scraped.
  */
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
-/** Numbers, or one level of label value → number (rendered as `{key="label"}`). */
-export type StatsObject = Readonly<Record<string, number | Readonly<Record<string, number>>>>;
-
+/** The control plane's own counters (api.ts keeps them). */
 export class ControlCounters {
   /** Control-plane responses by status code. */
   readonly responses = new Map<number, number>();
@@ -18,143 +23,128 @@ export class ControlCounters {
   }
 }
 
-function snake(name: string): string {
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
-    .replace(/[^a-zA-Z0-9_]/g, "_")
-    .toLowerCase();
-}
+export type Plane = "data" | "control";
 
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
-}
+/** Request latency buckets, in seconds: from a cached 404 to a slow upstream. */
+export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-/** Accumulates metric families and renders them. */
-export class MetricsText {
-  private readonly lines: string[] = [];
-
-  family(
-    name: string,
-    type: "counter" | "gauge",
-    help: string,
-    samples: ReadonlyArray<readonly [Record<string, string>, number]>,
-  ): this {
-    this.lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    for (const [labels, value] of samples) {
-      const keys = Object.keys(labels);
-      const l = keys.length ? `{${keys.map((k) => `${k}="${escapeLabel(labels[k]!)}"`).join(",")}}` : "";
-      this.lines.push(`${name}${l} ${Number.isFinite(value) ? value : 0}`);
-    }
-    return this;
-  }
-
-  one(name: string, type: "counter" | "gauge", help: string, value: number): this {
-    return this.family(name, type, help, [[{}, value]]);
-  }
-
-  /** Render a stats object as `prefix_<snake_key>` gauges (counters when the key ends in `total`). */
-  stats(prefix: string, stats: StatsObject | undefined, labelName = "kind"): this {
-    if (!stats) return this;
-    for (const [key, value] of Object.entries(stats)) {
-      const name = `${prefix}_${snake(key)}`;
-      const type = name.endsWith("_total") ? "counter" : "gauge";
-      if (typeof value === "number") this.one(name, type, `data plane ${key}`, value);
-      else if (value && typeof value === "object") {
-        this.family(
-          name,
-          type,
-          `data plane ${key}`,
-          Object.entries(value).map(([k, v]) => [{ [labelName]: k }, v] as const),
-        );
-      }
-    }
-    return this;
-  }
-
-  toString(): string {
-    return `${this.lines.join("\n")}\n`;
-  }
-}
-
-/** The control plane's counters as plain data (they travel from worker processes to the primary). */
-export interface ControlSnapshot {
-  readonly responses: Readonly<Record<string, number>>;
-  readonly inFlight: number;
-  readonly rateLimited: number;
-}
-
-export function snapshotControl(c: ControlCounters): ControlSnapshot {
-  return { responses: Object.fromEntries(c.responses), inFlight: c.inFlight, rateLimited: c.rateLimited };
-}
-
-/** Add up snapshots of several processes (numbers, and one level of labelled numbers). */
-export function sumStats<T extends StatsObject>(items: readonly T[]): T {
-  const out: Record<string, number | Record<string, number>> = {};
-  for (const item of items) {
-    for (const [k, v] of Object.entries(item)) {
-      if (typeof v === "number") out[k] = ((out[k] as number | undefined) ?? 0) + v;
-      else {
-        const into = (out[k] as Record<string, number> | undefined) ?? {};
-        out[k] = into;
-        for (const [lk, lv] of Object.entries(v)) into[lk] = (into[lk] ?? 0) + lv;
-      }
-    }
-  }
-  return out as T;
-}
-
-export interface GatewayFigures {
-  readonly registrations: number;
-  readonly events: Readonly<Record<string, number>>;
-  readonly control: ControlSnapshot;
-  readonly data?: StatsObject;
-  readonly registry: { readonly compactions: number; readonly logBytes: number };
-  readonly workers: number;
-}
-
-/** The data plane's counters that count failed upstream exchanges (gateway/proxy/data-plane.ts). */
+/** The data plane's counters that count failed upstream exchanges (see gateway/proxy/data-plane.ts). */
 const PROXY_ERROR_KEYS = ["connectFailuresTotal", "upstreamErrorsTotal", "upstreamTimeoutsTotal"] as const;
 
-/** The whole /metrics page. */
-export function renderMetrics(f: GatewayFigures): string {
-  const m = new MetricsText()
-    .one("skipper_gateway_registrations", "gauge", "Clusters registered now", f.registrations)
-    .family(
-      "skipper_gateway_registration_events_total",
-      "counter",
-      "Registry changes by kind (created, renewed, moved, heartbeats, released, expired, refused)",
-      Object.entries(f.events).map(([event, n]) => [{ event }, n] as const),
-    )
-    .family(
-      "skipper_gateway_requests_total",
-      "counter",
-      "Control-plane responses by status code",
-      Object.entries(f.control.responses).map(([code, n]) => [{ plane: "control", code }, n] as const),
-    )
-    .family("skipper_gateway_in_flight", "gauge", "Requests in progress", [
-      [{ plane: "control" }, f.control.inFlight],
-      [{ plane: "data" }, typeof f.data?.["inFlight"] === "number" ? f.data["inFlight"] : 0],
-    ])
-    .one(
-      "skipper_gateway_proxy_errors_total",
-      "counter",
-      "Proxied requests that failed upstream (connect failures, upstream errors, upstream timeouts)",
-      PROXY_ERROR_KEYS.reduce((sum, k) => sum + (typeof f.data?.[k] === "number" ? f.data[k] : 0), 0),
-    )
-    .one(
+function snake(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+}
+
+/** A counter whose value is read from `value()` at scrape time. */
+function readCounter(registry: Registry, name: string, help: string, value: () => number): void {
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(value());
+    },
+  });
+}
+
+/** A gauge whose value is read from `value()` at scrape time. */
+function readGauge(registry: Registry, name: string, help: string, value: () => number): void {
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.set(value());
+    },
+  });
+}
+
+export class ServingMetrics {
+  readonly registry = new Registry();
+  private readonly latency: Histogram<"plane">;
+
+  /** `data()` reads the data plane's counters (numbers; names ending in `Total` are counters). */
+  constructor(control: ControlCounters, data: () => Readonly<Record<string, number>>) {
+    const r = this.registry;
+    this.latency = new Histogram({
+      name: "skipper_gateway_request_duration_seconds",
+      help: "Time from a request's arrival to the end of its response, by plane",
+      labelNames: ["plane"],
+      buckets: LATENCY_BUCKETS,
+      registers: [r],
+    });
+    new Counter({
+      name: "skipper_gateway_requests_total",
+      help: "Control-plane responses by status code",
+      labelNames: ["plane", "code"],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const [code, n] of control.responses) this.inc({ plane: "control", code: String(code) }, n);
+      },
+    });
+    new Gauge({
+      name: "skipper_gateway_in_flight",
+      help: "Requests in progress",
+      labelNames: ["plane"],
+      registers: [r],
+      collect() {
+        this.set({ plane: "control" }, control.inFlight);
+        this.set({ plane: "data" }, data()["inFlight"] ?? 0);
+      },
+    });
+    readCounter(
+      r,
       "skipper_gateway_rate_limited_total",
-      "counter",
       "Control-plane requests refused with 429",
-      f.control.rateLimited,
-    )
-    .one("skipper_gateway_registry_compactions_total", "counter", "Registry log compactions", f.registry.compactions)
-    .one(
-      "skipper_gateway_registry_log_bytes",
-      "gauge",
-      "Registry log bytes since the last snapshot",
-      f.registry.logBytes,
-    )
-    .one("skipper_gateway_workers", "gauge", "Processes serving requests", f.workers)
-    .stats("skipper_gateway_data", f.data);
-  return m.toString();
+      () => control.rateLimited,
+    );
+    readCounter(
+      r,
+      "skipper_gateway_proxy_errors_total",
+      "Proxied requests that failed upstream (connect failures, upstream errors, upstream timeouts)",
+      () => PROXY_ERROR_KEYS.reduce((sum, k) => sum + (data()[k] ?? 0), 0),
+    );
+    for (const key of Object.keys(data())) {
+      const name = `skipper_gateway_data_${snake(key)}`;
+      const help = `data plane ${key}`;
+      if (key.endsWith("Total")) readCounter(r, name, help, () => data()[key] ?? 0);
+      else readGauge(r, name, help, () => data()[key] ?? 0);
+    }
+  }
+
+  /** Record one request's latency. */
+  observe(plane: Plane, seconds: number): void {
+    this.latency.observe({ plane }, seconds);
+  }
+}
+
+/** What the registry's owner reports. */
+export interface OwnerFigures {
+  registrations(): number;
+  events(): Readonly<Record<string, number>>;
+  compactions(): number;
+  logBytes(): number;
+  workers(): number;
+}
+
+/** The registry owner's metrics (one process holds them, so they are never summed). */
+export function ownerMetrics(f: OwnerFigures): Registry {
+  const r = new Registry();
+  readGauge(r, "skipper_gateway_registrations", "Clusters registered now", f.registrations);
+  new Counter({
+    name: "skipper_gateway_registration_events_total",
+    help: "Registry changes by kind (created, renewed, moved, heartbeats, released, expired, refused)",
+    labelNames: ["event"],
+    registers: [r],
+    collect() {
+      this.reset();
+      for (const [event, n] of Object.entries(f.events())) this.inc({ event }, n);
+    },
+  });
+  readCounter(r, "skipper_gateway_registry_compactions_total", "Registry log compactions", f.compactions);
+  readGauge(r, "skipper_gateway_registry_log_bytes", "Registry log bytes since the last snapshot", f.logBytes);
+  readGauge(r, "skipper_gateway_workers", "Processes serving requests", f.workers);
+  return r;
 }

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
+import { AggregatorRegistry } from "prom-client";
 import { plainAddress } from "../../core/net-address.ts";
 import { clientAddress, TrustedProxies } from "../../gateway/control/client-address.ts";
-import { MetricsText, sumStats } from "../../gateway/control/metrics.ts";
+import { ControlCounters, ownerMetrics, ServingMetrics } from "../../gateway/control/metrics.ts";
 import { RateLimiter, rateKey } from "../../gateway/control/rate-limit.ts";
 import {
   hashToken,
@@ -108,22 +109,51 @@ test("rate limiter keys IPv6 clients by /64", () => {
   now += 1;
 });
 
-test("metrics text: families, labels escaped, stats objects flattened and summed", () => {
-  const text = new MetricsText()
-    .one("a_total", "counter", "help", 3)
-    .family("b", "gauge", "h", [[{ code: 'x"y' }, 1]])
-    .stats("p", { requestsTotal: 2, inFlight: 1, byKind: { ok: 4 } })
-    .toString();
-  assert.match(text, /^# TYPE a_total counter\na_total 3$/m);
-  assert.match(text, /^b\{code="x\\"y"\} 1$/m);
-  assert.match(text, /^# TYPE p_requests_total counter\np_requests_total 2$/m);
-  assert.match(text, /^# TYPE p_in_flight gauge\np_in_flight 1$/m);
-  assert.match(text, /^p_by_kind\{kind="ok"\} 4$/m);
-  assert.deepEqual(
-    sumStats([
-      { a: 1, l: { x: 1 } },
-      { a: 2, l: { x: 2, y: 1 } },
-    ]),
-    { a: 3, l: { x: 3, y: 1 } },
-  );
+test("serving metrics: counters read at scrape time, latency histograms by plane; workers add up", async () => {
+  const counters = new ControlCounters();
+  const data = { requestsTotal: 0, inFlight: 0, connectFailuresTotal: 0, upstreamErrorsTotal: 0 };
+  const a = new ServingMetrics(counters, () => data);
+  const before = await a.registry.getMetricsAsJSON();
+  counters.countResponse(201);
+  counters.countResponse(201);
+  counters.inFlight = 1;
+  data.requestsTotal = 5;
+  data.upstreamErrorsTotal = 2;
+  a.observe("data", 0.003);
+  a.observe("data", 0.2);
+  a.observe("control", 0.001);
+  const text = await a.registry.metrics();
+  assert.match(text, /^skipper_gateway_requests_total\{plane="control",code="201"\} 2$/m);
+  assert.match(text, /^skipper_gateway_in_flight\{plane="control"\} 1$/m);
+  assert.match(text, /^# TYPE skipper_gateway_data_requests_total counter\nskipper_gateway_data_requests_total 5$/m);
+  assert.match(text, /^# TYPE skipper_gateway_data_in_flight gauge$/m);
+  assert.match(text, /^skipper_gateway_proxy_errors_total 2$/m);
+  assert.match(text, /^skipper_gateway_request_duration_seconds_count\{plane="data"\} 2$/m);
+  assert.match(text, /^skipper_gateway_request_duration_seconds_bucket\{le="0.005",plane="data"\} 1$/m);
+  assert.match(text, /^skipper_gateway_request_duration_seconds_sum\{plane="control"\} 0.001$/m);
+  // Two workers' figures, summed as the primary sums them.
+  const b = new ServingMetrics(new ControlCounters(), () => ({ ...data, requestsTotal: 7 }));
+  b.observe("data", 0.003);
+  const sum = AggregatorRegistry.aggregate([await a.registry.getMetricsAsJSON(), await b.registry.getMetricsAsJSON()]);
+  const summed = await sum.metrics();
+  assert.match(summed, /^skipper_gateway_data_requests_total 12$/m);
+  assert.match(summed, /^skipper_gateway_request_duration_seconds_count\{plane="data"\} 3$/m);
+  assert.match(summed, /^skipper_gateway_request_duration_seconds_bucket\{le="0.005",plane="data"\} 2$/m);
+  assert.notDeepEqual(before, await a.registry.getMetricsAsJSON(), "the figures moved");
+});
+
+test("owner metrics: registrations, events and registry figures", async () => {
+  const events = { created: 3, refused: 1 };
+  const text = await ownerMetrics({
+    registrations: () => 2,
+    events: () => events,
+    compactions: () => 1,
+    logBytes: () => 4096,
+    workers: () => 4,
+  }).metrics();
+  assert.match(text, /^skipper_gateway_registrations 2$/m);
+  assert.match(text, /^skipper_gateway_registration_events_total\{event="created"\} 3$/m);
+  assert.match(text, /^skipper_gateway_registry_compactions_total 1$/m);
+  assert.match(text, /^skipper_gateway_registry_log_bytes 4096$/m);
+  assert.match(text, /^skipper_gateway_workers 4$/m);
 });

@@ -312,6 +312,20 @@ describe("control plane (one gateway, trusting 127.0.0.1/32 as a proxy)", () => 
     assert.match(m.text, /^skipper_gateway_data_requests_total \d+$/m);
     assert.match(m.text, /^skipper_gateway_proxy_errors_total \d+$/m);
     assert.match(m.text, /^skipper_gateway_in_flight\{plane="control"\} 1$/m, "this request is in flight");
+    // The latency histograms count every finished request, by plane.
+    const count = (text: string, plane: string) =>
+      Number(
+        new RegExp(`^skipper_gateway_request_duration_seconds_count\\{plane="${plane}"\\} (\\d+)$`, "m").exec(
+          text,
+        )?.[1],
+      );
+    const dataBefore = count(m.text, "data");
+    const controlBefore = count(m.text, "control");
+    assert.ok(controlBefore >= 5, m.text);
+    assert.equal((await call(port, "GET", "/", { host: `nobody.${BASE}` })).status, 404);
+    const again = await call(port, "GET", "/metrics", { token: ADMIN_TOKEN });
+    assert.equal(count(again.text, "data"), dataBefore + 1, "one more data-plane request");
+    assert.equal(count(again.text, "control"), controlBefore + 1, "the previous /metrics request");
   });
 });
 
