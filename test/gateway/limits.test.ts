@@ -58,7 +58,10 @@ test("the in-flight cap answers 503 with Retry-After and only for the busy clust
   assert.ok(gw.plane.stats().overloadedTotal >= 1);
 });
 
-test("a slowloris client dribbling its head is cut off within the header timeout", async (t) => {
+// No test here compares a duration with a bound: each checks what the gateway answered and counted, and a gateway
+// that never gave up would hang the test until its `timeout` option fails it.
+
+test("a slowloris client dribbling its head is cut off within the header timeout", { timeout: 30_000 }, async (t) => {
   const gw = await startProxyHarness({ client: { headersTimeoutMs: 1000, checkIntervalMs: 100 } });
   const up = await startUpstream("up");
   gw.clusters.set("acme", { ip: "127.0.0.1", port: up.port });
@@ -72,12 +75,13 @@ test("a slowloris client dribbling its head is cut off within the header timeout
   });
 
   // 50 slow clients, each sending one header byte every 100 ms and never finishing.
-  const closedAfter: Promise<number>[] = [];
+  const answers: Promise<string>[] = [];
   for (let i = 0; i < 50; i++) {
     const socket = net.connect(gw.port, "127.0.0.1");
     sockets.push(socket);
-    const opened = performance.now();
-    closedAfter.push(new Promise((resolve) => socket.on("close", () => resolve(performance.now() - opened))));
+    const received: Buffer[] = [];
+    socket.on("data", (d: Buffer) => received.push(d));
+    answers.push(new Promise((resolve) => socket.on("close", () => resolve(Buffer.concat(received).toString()))));
     socket.on("error", () => {});
     socket.write(`GET / HTTP/1.1\r\nHost: acme.${BASE}\r\nX-Slow: `);
     timers.push(
@@ -87,18 +91,15 @@ test("a slowloris client dribbling its head is cut off within the header timeout
     );
   }
   await sleep(300);
-  // Meanwhile a normal client is served at once.
-  const started = performance.now();
+  // Meanwhile a normal client is served, while every slow one is still connected.
   assert.equal((await get(gw.port, `acme.${BASE}`)).status, 200);
-  assert.ok(performance.now() - started < 1000, "a normal client is not held up by the slow ones");
-
-  const durations = await Promise.race([Promise.all(closedAfter), sleep(6000).then(() => undefined)]);
-  assert.ok(durations, "every slow client was disconnected within 6 s");
-  for (const d of durations) assert.ok(d < 3000, `disconnected after ${Math.round(d)} ms (header timeout 1000 ms)`);
+  assert.equal(sockets.filter((s) => s.destroyed).length, 0, "a normal client is not held up by the slow ones");
+  // Then each slow client is answered 408 by the server's header timeout and disconnected.
+  for (const answer of await Promise.all(answers)) assert.match(answer, /^HTTP\/1\.1 408 /);
   assert.equal(up.seen.length, 1, "no slow request reached the upstream");
 });
 
-test("a client dribbling its body is cut off within the request timeout", async (t) => {
+test("a client dribbling its body is cut off within the request timeout", { timeout: 30_000 }, async (t) => {
   const gw = await startProxyHarness({
     client: { headersTimeoutMs: 500, requestTimeoutMs: 1000, checkIntervalMs: 100 },
   });
@@ -115,30 +116,30 @@ test("a client dribbling its body is cut off within the request timeout", async 
     await gw.close();
     await up.close();
   });
-  const opened = performance.now();
+  const received: Buffer[] = [];
+  socket.on("data", (d: Buffer) => received.push(d));
   socket.write(`POST / HTTP/1.1\r\nHost: acme.${BASE}\r\nContent-Length: 100000\r\n\r\n`);
-  const closedAfter = await Promise.race([
-    new Promise<number>((resolve) => socket.on("close", () => resolve(performance.now() - opened))),
-    sleep(6000).then(() => Number.POSITIVE_INFINITY),
-  ]);
-  assert.ok(closedAfter < 3500, `closed after ${Math.round(closedAfter)} ms (request timeout 1000 ms)`);
+  await new Promise((resolve) => socket.on("close", resolve));
+  // Closed by the gateway while the client was still sending: never a complete body, never a proxied answer.
+  assert.doesNotMatch(Buffer.concat(received).toString(), /^HTTP\/1\.1 200 /);
+  assert.equal(up.seen.length, 0, "the cut-off request never completed upstream");
 });
 
-test("an upstream that refuses connections gives 502 at once", async (t) => {
-  const gw = await startProxyHarness({ limits: { upstreamConnectTimeoutMs: 5000 } });
+test("an upstream that refuses connections gives 502 at once", { timeout: 30_000 }, async (t) => {
+  // A connect timeout far beyond the test's own: only a refusal, taken at once, can answer in time.
+  const gw = await startProxyHarness({ limits: { upstreamConnectTimeoutMs: 600_000 } });
   t.after(() => gw.close());
   gw.clusters.set("down", { ip: "127.0.0.1", port: await deadPort() });
-  const started = performance.now();
   const r = await get(gw.port, `app--down.${BASE}`);
-  const elapsed = performance.now() - started;
   assert.equal(r.status, 502);
   assert.match(r.body, /could not be reached/);
-  assert.ok(elapsed < 1000, `answered in ${Math.round(elapsed)} ms (the connect timeout is 5 s)`);
   assert.equal(gw.plane.stats().connectFailuresTotal, 1);
   assert.equal(gw.plane.stats().inFlight, 0);
 });
 
-test("an upstream that never completes the TCP handshake gives 502 after the connect timeout", async (t) => {
+test("an upstream that never completes the TCP handshake gives 502 after the connect timeout", {
+  timeout: 30_000,
+}, async (t) => {
   // A listener whose process is stopped and whose accept queue is full: further SYNs are dropped, connects hang.
   const child = spawn(
     process.execPath,
@@ -176,14 +177,16 @@ test("an upstream that never completes the TCP handshake gives 502 after the con
   assert.equal(probeConnected, false, "test premise: the stopped listener's queue is full");
 
   gw.clusters.set("blackhole", { ip: "127.0.0.1", port });
-  const started = performance.now();
   const r = await get(gw.port, `app--blackhole.${BASE}`);
-  const elapsed = performance.now() - started;
+  // The connect hangs (checked above), so only the connect timeout can have ended it.
   assert.equal(r.status, 502);
-  assert.ok(elapsed >= 350 && elapsed < 3000, `answered after ${Math.round(elapsed)} ms (connect timeout 400 ms)`);
+  assert.equal(gw.plane.stats().connectFailuresTotal, 1);
+  assert.equal(gw.plane.stats().inFlight, 0);
 });
 
-test("an upstream that accepts but stays silent gives 504 after the upstream idle timeout", async (t) => {
+test("an upstream that accepts but stays silent gives 504 after the upstream idle timeout", {
+  timeout: 30_000,
+}, async (t) => {
   const silent = net.createServer((socket) => socket.on("error", () => {}));
   const port = await listen(silent);
   const gw = await startProxyHarness({ limits: { upstreamIdleTimeoutMs: 400 } });
@@ -192,11 +195,8 @@ test("an upstream that accepts but stays silent gives 504 after the upstream idl
     silent.close();
   });
   gw.clusters.set("mute", { ip: "127.0.0.1", port });
-  const started = performance.now();
   const r = await get(gw.port, `mute.${BASE}`);
-  const elapsed = performance.now() - started;
   assert.equal(r.status, 504);
-  assert.ok(elapsed >= 350 && elapsed < 3000, `answered after ${Math.round(elapsed)} ms (idle timeout 400 ms)`);
   assert.equal(gw.plane.stats().upstreamTimeoutsTotal, 1);
 });
 
