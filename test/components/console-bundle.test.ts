@@ -9,13 +9,17 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { tarFiles } from "../../components/code-archive.ts";
 import { type PackedConsole, packConsole } from "../../components/console.ts";
 import { ARGON2_WASI_PACKAGE, CONSOLE_API_FILE } from "../../components/console-bundle.ts";
+import { startMemoryKube } from "../../console-api/memory-kube/index.ts";
+import { USERS_SECRET } from "../../console-api/users/store.ts";
 import type { K8sObject } from "../../core/k8s.ts";
 import { CONFIGMAP_MAX_BYTES } from "../../core/render/code-bundle.ts";
 import { consoleConfig, renderConsole, signingKeyPem, unpackScript } from "../../core/render/console.ts";
@@ -57,6 +61,77 @@ function report(label: string, packed: PackedConsole, maps: readonly K8sObject[]
       `tar.gz ${packed.gzip.byteLength} B in ${maps.length} ConfigMap(s) of ${maps.map(configMapBytes).join(" + ")} B ` +
       `(limit ${CONFIGMAP_MAX_BYTES} B each)`,
   );
+}
+
+/** A port free on loopback right now (the console-api refuses PORT=0). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+/** A folder of busybox applets only, as on the Alpine image's PATH (no GNU tools to fall back on). */
+async function busyboxBin(): Promise<string> {
+  const bin = await tempDir();
+  const busybox = execFileSync("sh", ["-c", "command -v busybox"]).toString().trim();
+  for (const applet of ["sh", "cat", "gunzip", "sha256sum", "tar", "rm", "echo"]) {
+    await symlink(busybox, path.join(bin, applet));
+  }
+  return bin;
+}
+
+function runBusybox(bin: string, script: string): void {
+  execFileSync(path.join(bin, "sh"), ["-c", script], { stdio: "pipe", env: { PATH: bin } });
+}
+
+/** Lay the ConfigMaps out as the kubelet mounts them (one folder per part) and run the init container's script. */
+async function unpackLikeThePod(packed: PackedConsole): Promise<{ pod: string; app: string }> {
+  const cfg = consoleConfig({ clusterId: "203-0-113-10", adminEmail: "a@example.com", archive: packed });
+  const maps = renderConsole(cfg).filter((o) => o.kind === "ConfigMap");
+  const pod = await tempDir();
+  const dirs = { archive: path.join(pod, "archive"), app: path.join(pod, "app") };
+  await mkdir(dirs.app);
+  for (const [i, cm] of maps.entries()) {
+    await mkdir(path.join(dirs.archive, String(i)), { recursive: true });
+    const data = Buffer.from((cm["binaryData"] as Record<string, string>)["part"] as string, "base64");
+    await writeFile(path.join(dirs.archive, String(i), "part"), data);
+  }
+  runBusybox(await busyboxBin(), unpackScript(cfg, maps.length, dirs));
+  return { pod, app: dirs.app };
+}
+
+/** Start `node <bundle>` as the container does; resolve with the first stdout line matching `ready`. */
+function startUnpacked(app: string, cwd: string, env: Record<string, string>, ready: RegExp) {
+  const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", path.join(app, CONSOLE_API_FILE)], {
+    cwd,
+    env: { PATH: process.env["PATH"] ?? "", NAPI_RS_FORCE_WASI: "error", NODE_ENV: "production", ...env },
+    stdio: "pipe",
+  });
+  children.push(child);
+  const line = new Promise<string>((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`not ready within 60 s: ${out.slice(-2000)}`)), 60_000);
+    const onData = (c: Buffer) => {
+      out += c.toString();
+      const m = out.split("\n").find((l) => ready.test(l));
+      if (m !== undefined) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited ${code}: ${out.slice(-2000)}`));
+    });
+  });
+  return { child, line };
 }
 
 describe("console archive", () => {
@@ -120,80 +195,38 @@ describe("console archive", () => {
     await writeFile(path.join(webDir, "assets", "app.js"), "console.log(1)");
     const packed = packConsole({ entry: FIXTURE, webDir });
     assert.equal(packed.webFiles, 2);
+    const bin = await busyboxBin();
     const cfg = consoleConfig({ clusterId: "203-0-113-10", adminEmail: "a@example.com", archive: packed });
-    const maps = renderConsole(cfg).filter((o) => o.kind === "ConfigMap");
-    report("stand-in entry", packed, maps);
-
-    // Lay the ConfigMaps out as the kubelet mounts them, one folder per part.
-    const pod = await tempDir();
-    const dirs = { archive: path.join(pod, "archive"), app: path.join(pod, "app") };
-    await mkdir(dirs.app);
-    for (const [i, cm] of maps.entries()) {
-      await mkdir(path.join(dirs.archive, String(i)), { recursive: true });
-      const data = Buffer.from((cm["binaryData"] as Record<string, string>)["part"] as string, "base64");
-      await writeFile(path.join(dirs.archive, String(i), "part"), data);
-    }
-    // Only busybox applets on PATH, as in the Alpine image (no GNU tools to fall back on).
-    const bin = await tempDir();
-    for (const applet of ["sh", "cat", "gunzip", "sha256sum", "tar", "rm", "echo"]) {
-      await symlink(execFileSync("sh", ["-c", "command -v busybox"]).toString().trim(), path.join(bin, applet));
-    }
-    const busybox = (script: string) =>
-      execFileSync(path.join(bin, "sh"), ["-c", script], { stdio: "pipe", env: { PATH: bin } });
-    busybox(unpackScript(cfg, maps.length, dirs));
-    assert.equal(await readFile(path.join(dirs.app, "web", "assets", "app.js"), "utf8"), "console.log(1)");
+    report("stand-in entry", packed, configMaps(packed));
+    const { pod, app } = await unpackLikeThePod(packed);
+    assert.equal(await readFile(path.join(app, "web", "assets", "app.js"), "utf8"), "console.log(1)");
 
     // Parts that do not match the hash in the pod template are refused before anything is unpacked.
     const bad = await tempDir();
     const badDirs = { archive: path.join(bad, "archive"), app: path.join(bad, "app") };
     await mkdir(badDirs.app);
-    const parts = Buffer.from(cfg.archive.gzip);
     await mkdir(path.join(badDirs.archive, "0"), { recursive: true });
+    await writeFile(path.join(badDirs.archive, "0", "part"), Buffer.from(cfg.archive.gzip));
     const forged = consoleConfig({ ...cfg, archive: { ...cfg.archive, tarSha256: "0".repeat(64) } });
-    await writeFile(path.join(badDirs.archive, "0", "part"), parts);
-    for (let i = 1; i < maps.length; i++) await mkdir(path.join(badDirs.archive, String(i)));
-    assert.throws(() => busybox(unpackScript(forged, 1, badDirs)), /SHA-256 mismatch/);
+    assert.throws(() => runBusybox(bin, unpackScript(forged, 1, badDirs)), /SHA-256 mismatch/);
     assert.deepEqual(await readdir(badDirs.app), [".archive.tar"], "nothing unpacked");
 
     // Run the unpacked tree as the container does.
     const keyFile = path.join(pod, "signing-key.pem");
     await writeFile(keyFile, signingKeyPem("k".repeat(64)));
-    const env = {
-      PATH: process.env["PATH"] ?? "",
-      NAPI_RS_FORCE_WASI: "error",
-      NODE_ENV: "production",
-      HOST: "127.0.0.1",
-      PORT: "0",
-      SKIPPER_ADMIN_PASSWORD: "first-admin-pw",
-      SKIPPER_CONSOLE_SIGNING_KEY_FILE: keyFile,
-      SKIPPER_CONSOLE_WEB_DIR: path.join(dirs.app, "web"),
-    };
-    const child = spawn(
-      process.execPath,
-      ["--disable-warning=ExperimentalWarning", path.join(dirs.app, CONSOLE_API_FILE)],
-      { cwd: pod, env, stdio: "pipe" },
+    const { child, line } = startUnpacked(
+      app,
+      pod,
+      {
+        HOST: "127.0.0.1",
+        PORT: "0",
+        SKIPPER_ADMIN_PASSWORD: "first-admin-pw",
+        SKIPPER_CONSOLE_SIGNING_KEY_FILE: keyFile,
+        SKIPPER_CONSOLE_WEB_DIR: path.join(app, "web"),
+      },
+      /^\{/,
     );
-    children.push(child);
-    const line = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      let err = "";
-      const timer = setTimeout(() => reject(new Error(`no output within 30 s: ${err.slice(-2000)}`)), 30_000);
-      child.stdout.on("data", (c: Buffer) => {
-        out += c.toString();
-        if (out.includes("\n")) {
-          clearTimeout(timer);
-          resolve(out.split("\n")[0] as string);
-        }
-      });
-      child.stderr.on("data", (c: Buffer) => {
-        err += c.toString();
-      });
-      child.on("exit", (code) => {
-        clearTimeout(timer);
-        reject(new Error(`exited ${code}: ${err.slice(-2000)}`));
-      });
-    });
-    const ready = JSON.parse(line) as Record<string, unknown>;
+    const ready = JSON.parse(await line) as Record<string, unknown>;
     assert.deepEqual(
       { ...ready, port: typeof ready["port"] },
       {
@@ -210,6 +243,63 @@ describe("console archive", () => {
     assert.equal(health.status, 200);
     const page = await fetch(`http://127.0.0.1:${ready["port"]}/index.html`);
     assert.match(await page.text(), /<title>console<\/title>/);
+    child.kill("SIGTERM");
+  });
+
+  it("runs the real console-api from the unpacked archive: first admin, argon2 login, tokens from the mounted key", async () => {
+    const { pod, app } = await unpackLikeThePod(packConsole());
+    const kube = await startMemoryKube({
+      objects: [{ apiVersion: "v1", kind: "Namespace", metadata: { name: "skipper-console" } }],
+    });
+    after(() => kube.close());
+    const kubeconfig = path.join(pod, "kubeconfig");
+    await writeFile(kubeconfig, kube.kubeconfig);
+    const keyFile = path.join(pod, "signing-key.pem");
+    await writeFile(keyFile, signingKeyPem(randomBytes(48).toString("base64url")));
+    const port = await freePort();
+    const { child, line } = startUnpacked(
+      app,
+      pod,
+      {
+        HOST: "127.0.0.1",
+        PORT: String(port),
+        KUBECONFIG: kubeconfig,
+        SKIPPER_CONSOLE_NAMESPACE: "skipper-console",
+        SKIPPER_ADMIN_EMAIL: "ops@example.com",
+        SKIPPER_ADMIN_PASSWORD: "first-admin-pw-4e1c",
+        SKIPPER_CONSOLE_SIGNING_KEY_FILE: keyFile,
+        SKIPPER_CLUSTER_ID: "203-0-113-10",
+      },
+      /listening on/,
+    );
+    await line;
+    const base = `http://127.0.0.1:${port}`;
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    const login = (password: string) =>
+      fetch(`${base}/api/v1/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: "ops@example.com", password }),
+      });
+    assert.equal((await login("wrong-password")).status, 401);
+    const ok = await login("first-admin-pw-4e1c");
+    assert.equal(ok.status, 200);
+    const { accessToken } = (await ok.json()) as { accessToken: string };
+    const header = JSON.parse(Buffer.from(accessToken.split(".")[0] as string, "base64url").toString()) as {
+      alg: string;
+    };
+    assert.equal(header.alg, "EdDSA", "signed with the Ed25519 key the stack mounts");
+    const me = await fetch(`${base}/api/v1/me`, { headers: { authorization: `Bearer ${accessToken}` } });
+    assert.equal(me.status, 200);
+    assert.match(await me.text(), /ops@example\.com/);
+    // The users Secret holds an argon2id hash (computed by the WebAssembly build), never the password.
+    const secret = kube.get("v1", "Secret", "skipper-console", USERS_SECRET) as { data?: Record<string, string> };
+    assert.ok(secret, `Secret ${USERS_SECRET} created in the console's namespace`);
+    const stored = Object.values(secret.data ?? {})
+      .map((v) => Buffer.from(v, "base64").toString("utf8"))
+      .join("\n");
+    assert.match(stored, /\$argon2id\$/);
+    assert.ok(!stored.includes("first-admin-pw-4e1c"));
     child.kill("SIGTERM");
   });
 });
