@@ -261,8 +261,6 @@ test("a connection released while the slow client had paused it serves the next 
     return { status: res.statusCode, n };
   };
   assert.deepEqual(await fetchBig(300), { status: 200, n: body.length });
-  const started = performance.now();
   assert.deepEqual(await fetchBig(0), { status: 200, n: body.length });
-  assert.ok(performance.now() - started < 2500, "the reused connection answered at once");
-  assert.equal(slowGw.plane.stats().upstreamReusesTotal, 1);
+  assert.equal(slowGw.plane.stats().upstreamReusesTotal, 1, "the second request reused the connection");
 });
