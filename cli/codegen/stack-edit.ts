@@ -37,16 +37,23 @@ export interface Entry {
   readonly line: number;
 }
 
+let project: Project | undefined;
+let parsed = 0;
+
 /** A parsed stack file. */
 export class StackFile {
   readonly text: string;
   readonly source: SourceFile;
   readonly stack: ObjectLiteralExpression;
 
+  private readonly cache = new Map<Section, Entry[]>();
+
   constructor(text: string, fileName = "skipper.ts") {
     this.text = text;
-    const project = new Project({ useInMemoryFileSystem: true, compilerOptions: { noLib: true } });
-    this.source = project.createSourceFile(`${fileName.replace(/\.[cm]?[jt]s$/, "")}.ts`, text);
+    // One in-memory project for every file parsed in this process; each file gets its own name in it.
+    project ??= new Project({ useInMemoryFileSystem: true, compilerOptions: { noLib: true } });
+    const base = fileName.replace(/\.[cm]?[jt]s$/, "").replace(/^.*[/\\]/, "");
+    this.source = project.createSourceFile(`/${++parsed}/${base}.ts`, text);
     this.stack = findStackObject(this.source);
   }
 
@@ -70,6 +77,14 @@ export class StackFile {
 
   /** The entries of a section, in file order. Throws `ShapeError` when some names cannot be read. */
   entries(section: Section): Entry[] {
+    const cached = this.cache.get(section);
+    if (cached) return cached;
+    const list = this.readEntries(section);
+    this.cache.set(section, list);
+    return list;
+  }
+
+  private readEntries(section: Section): Entry[] {
     const obj = this.section(section);
     if (!obj) return [];
     return obj.getProperties().map((p) => {
@@ -81,13 +96,21 @@ export class StackFile {
       }
       const init = unwrap(p.getInitializerOrThrow());
       const value = staticValue(init);
+      const plain = value !== UNKNOWN && typeof value === "object" && !Array.isArray(value) ? value : {};
+      // Fields left out of the literal value are the ones written as expressions.
       const computed = Node.isObjectLiteralExpression(init)
         ? init
             .getProperties()
-            .filter((q) => !Node.isPropertyAssignment(q) || staticValue(q.getInitializerOrThrow()) === UNKNOWN)
-            .map((q) => propertyName(q) ?? q.getText().slice(0, 30))
+            .map((q) => propertyName(q))
+            .map((k, i) =>
+              k === undefined
+                ? init.getProperties()[i]!.getText().slice(0, 30)
+                : Object.hasOwn(plain, k)
+                  ? undefined
+                  : k,
+            )
+            .filter((k): k is string => k !== undefined)
         : ["(whole entry)"];
-      const plain = value !== UNKNOWN && typeof value === "object" && !Array.isArray(value) ? value : {};
       return { name, value: plain, computed, line: p.getStartLineNumber() };
     });
   }
@@ -329,11 +352,9 @@ function checkEdit(
   } catch (err) {
     throw new Error(`the edited file no longer parses as a stack (${(err as Error).message}); nothing was written`);
   }
-  const syntax = after.source.getProject().getProgram().getSyntacticDiagnostics(after.source);
-  if (syntax.length > 0) {
-    throw new Error(
-      `the edited file has a syntax error (${syntax[0]!.getMessageText().toString()}); nothing was written`,
-    );
+  const problem = syntaxProblem(after.source);
+  if (problem !== undefined) {
+    throw new Error(`the edited file has a syntax error (${problem}); nothing was written`);
   }
   const got = after.entries(section).map((e) => e.name);
   if (JSON.stringify(got) !== JSON.stringify(names)) {
@@ -348,4 +369,18 @@ function checkEdit(
   const other: Section = section === "apps" ? "services" : "apps";
   const strip = (f: StackFile) => JSON.stringify(f.entries(other).map((e) => [e.name, e.value, e.computed]));
   if (strip(after) !== strip(before)) throw new Error(`the edit changed the ${other}; nothing was written`);
+}
+
+/**
+ * The first syntax error of a parsed file, if any. The parser's own diagnostics (kept on the compiler's SourceFile) are
+ * read directly, which costs nothing; building a program for them would cost more than the whole edit.
+ */
+function syntaxProblem(source: SourceFile): string | undefined {
+  const parsed = (source.compilerNode as unknown as { parseDiagnostics?: readonly { messageText: unknown }[] })
+    .parseDiagnostics;
+  const list = parsed ?? source.getProject().getProgram().compilerObject.getSyntacticDiagnostics(source.compilerNode);
+  const first = list[0];
+  if (!first) return undefined;
+  const text = first.messageText;
+  return typeof text === "string" ? text : String((text as { messageText?: string }).messageText ?? text);
 }
