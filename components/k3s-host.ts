@@ -7,7 +7,7 @@
  */
 import { remote } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import type { HostStep } from "../core/k3s/steps.ts";
+import { type HostStep, stepStdin } from "../core/k3s/steps.ts";
 import type { Host } from "../core/model.ts";
 import type { SshConnection } from "../providers/infra-provider.ts";
 
@@ -41,19 +41,12 @@ function resolvedStep(steps: readonly HostStep[], i: number, name: string): Host
   return step;
 }
 
-/** The stdin a step's command gets: the cluster token when the step asks for it, else the step's own (public) stdin. */
-export function commandStdin(step: HostStep, token: pulumi.Output<string>): pulumi.Input<string> | undefined {
-  return step.tokenStdin ? pulumi.secret(token) : step.stdin;
-}
-
-/** `remote.Command` options of a step: secrets kept out of logs and state, bounded time, uninstall before reinstall. */
+/** `remote.Command` options of a step: secrets kept out of logs and state, bounded time. */
 export function stepOptions(step: HostStep): Partial<pulumi.CustomResourceOptions> {
   const timeout = `${step.timeoutSeconds}s`;
   return {
     customTimeouts: { create: timeout, update: timeout, delete: timeout },
     ...(step.secretStdout ? { additionalSecretOutputs: ["stdout"] } : {}),
-    // A step that undoes itself on delete must finish undoing before the replacement runs on the same machine.
-    ...(step.delete ? { deleteBeforeReplace: true } : {}),
   };
 }
 
@@ -80,14 +73,13 @@ export class K3sHost extends pulumi.ComponentResource {
     let previous: readonly pulumi.Resource[] = args.after ?? [];
     for (const [i, step] of args.steps.entries()) {
       const live = args.resolved?.apply((steps) => resolvedStep(steps, i, step.name));
-      const stdin = commandStdin(step, args.token);
+      const stdin = stepStdin(step, pulumi.secret(args.token));
       const quiet = step.secretStdout || step.tokenStdin;
       const command = new remote.Command(
         `${name}-${step.name}`,
         {
           connection: args.connection,
           create: live ? live.apply((s) => s.create) : step.create,
-          ...(step.delete ? { delete: step.delete } : {}),
           ...(stdin !== undefined ? { stdin } : {}),
           triggers: live ? live.apply((s) => [...s.triggers]) : [...step.triggers],
           // Logs of a step that reads a secret or is handed the token could carry it: keep them out of Pulumi's log.

@@ -7,7 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks.js";
-import { deserializeProperties } from "@pulumi/pulumi/runtime/rpc.js";
+import { deserializeProperties, specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc.js";
 
 /** Options of a resource as the engine would receive them. Unset options are left out. */
 export interface RecordedOptions {
@@ -39,11 +39,11 @@ export interface RecordedResource {
   readonly options: RecordedOptions;
 }
 
-/** How the SDK wraps a secret value on the wire. */
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-/** How the SDK sends an unknown value (preview) on the wire. */
-const UNKNOWN_WIRE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+// The SDK's own wire markers: a secret is `{ [specialSigKey]: specialSecretSig, value }`, an unknown (preview) value
+// is `unknownValue`.
+const SIG_KEY = specialSigKey;
+const SECRET_SIG = specialSecretSig;
+const UNKNOWN_WIRE = unknownValue;
 
 /** Whether a recorded value is unknown (a preview value only the engine could supply). */
 export function isUnknownValue(v: unknown): boolean {

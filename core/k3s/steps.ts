@@ -51,8 +51,6 @@ export interface HostStep {
   readonly secretStdout?: boolean;
   /** Upper bound for the step; use it for `customTimeouts.create`. */
   readonly timeoutSeconds: number;
-  /** `remote.Command` `delete`; unset for every step today (see the file comment). */
-  readonly delete?: string;
 }
 
 export interface PlanOptions {
@@ -134,7 +132,10 @@ export function planHostSteps(cluster: Cluster, host: Host, opts: PlanOptions = 
   return steps;
 }
 
-/** The stdin to give a step: the token for `tokenStdin` steps, else the step's own stdin (or none). */
-export function stepStdin(s: HostStep, token: string): string | undefined {
+/**
+ * The stdin to give a step: the token for `tokenStdin` steps, else the step's own (public) stdin, or none. `token` is
+ * a string over plain SSH (the host tests) or a secret Output in the component.
+ */
+export function stepStdin<T>(s: HostStep, token: T): T | string | undefined {
   return s.tokenStdin ? token : s.stdin;
 }

@@ -38,6 +38,7 @@ import {
   NODE_RUNTIME_IMAGE,
   NODE_RUNTIME_UID,
 } from "./code-bundle.ts";
+import { hardenedContainerSecurity, nonRootPodSecurity, resourceRequirements } from "./pod.ts";
 
 /** What a deployment of the gateway needs; `gatewayConfig` fills the defaults. */
 export interface GatewayInput {
@@ -321,13 +322,7 @@ function gatewayStatefulSet(cfg: GatewayConfig): K8sObject {
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           terminationGracePeriodSeconds: 30,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: NODE_RUNTIME_UID,
-            runAsGroup: NODE_RUNTIME_UID,
-            fsGroup: NODE_RUNTIME_UID,
-            seccompProfile: { type: "RuntimeDefault" },
-          },
+          securityContext: nonRootPodSecurity(NODE_RUNTIME_UID),
           containers: [
             {
               name: "gateway",
@@ -349,16 +344,8 @@ function gatewayStatefulSet(cfg: GatewayConfig): K8sObject {
               ports: [{ name: "http", containerPort: cfg.port, protocol: "TCP" }],
               readinessProbe: probe(3, 5),
               livenessProbe: { ...probe(6, 10), initialDelaySeconds: 10 },
-              resources: {
-                requests: { cpu: cfg.resources.cpu, memory: cfg.resources.memory },
-                limits: { cpu: cfg.resources.cpuLimit, memory: cfg.resources.memoryLimit },
-              },
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                runAsNonRoot: true,
-                capabilities: { drop: ["ALL"] },
-              },
+              resources: resourceRequirements(cfg.resources),
+              securityContext: hardenedContainerSecurity(),
               volumeMounts: [
                 codeVolumeMount("code"),
                 { name: cfg.names.dataVolume, mountPath: GATEWAY_DATA_DIR },

@@ -9,6 +9,7 @@
 import type { K8sObject } from "../k8s.ts";
 import { LABEL_COMPONENT, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, LABEL_PART_OF, MANAGED_BY } from "../labels.ts";
 import { normaliseDomain } from "../naming.ts";
+import { hardenedContainerSecurity, nonRootPodSecurity } from "./pod.ts";
 
 /** curl's official image, pinned by version. It runs as `curl_user` (uid 100, gid 101). */
 export const CURL_IMAGE = "docker.io/curlimages/curl:8.11.1";
@@ -121,13 +122,7 @@ export function renderHeartbeat(cfg: HeartbeatConfig): K8sObject[] {
                 serviceAccountName: cfg.names.serviceAccount,
                 automountServiceAccountToken: false,
                 enableServiceLinks: false,
-                securityContext: {
-                  runAsNonRoot: true,
-                  runAsUser: CURL_UID,
-                  runAsGroup: CURL_GID,
-                  fsGroup: CURL_GID,
-                  seccompProfile: { type: "RuntimeDefault" },
-                },
+                securityContext: nonRootPodSecurity(CURL_UID, CURL_GID),
                 containers: [
                   {
                     name: "heartbeat",
@@ -155,12 +150,7 @@ export function renderHeartbeat(cfg: HeartbeatConfig): K8sObject[] {
                       requests: { cpu: "10m", memory: "16Mi" },
                       limits: { cpu: "100m", memory: "64Mi" },
                     },
-                    securityContext: {
-                      allowPrivilegeEscalation: false,
-                      readOnlyRootFilesystem: true,
-                      runAsNonRoot: true,
-                      capabilities: { drop: ["ALL"] },
-                    },
+                    securityContext: hardenedContainerSecurity(),
                     volumeMounts: [{ name: "registration", mountPath: mountDir, readOnly: true }],
                   },
                 ],

@@ -1,5 +1,5 @@
 /**
- * Pieces of pod specs shared by the app and service renderers: resources, security defaults, history limits.
+ * Pieces of pod specs shared by the renderers: resources, security defaults, history limits.
  * Every helper returns fresh objects (no shared references between rendered objects, so serialisers never emit
  * YAML anchors and a caller mutating one object cannot change another). Types come from `kubernetes-models` (type-only imports, erased at run time) so a misspelt field fails `tsc`.
  */
@@ -35,6 +35,30 @@ export function podDefaults(): {
  */
 export function containerSecurity(): ISecurityContext {
   return { allowPrivilegeEscalation: false };
+}
+
+/**
+ * Pod security of Skipper's own workloads (gateway, heartbeat), whose images are known: a fixed non-root user, the
+ * group that owns mounted volumes, the runtime's default seccomp profile.
+ */
+export function nonRootPodSecurity(uid: number, gid: number = uid): IPodSecurityContext {
+  return {
+    runAsNonRoot: true,
+    runAsUser: uid,
+    runAsGroup: gid,
+    fsGroup: gid,
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+}
+
+/** Container security of Skipper's own workloads: non-root, read-only root filesystem, no capabilities, no escalation. */
+export function hardenedContainerSecurity(): ISecurityContext {
+  return {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    capabilities: { drop: ["ALL"] },
+  };
 }
 
 /** Sort a list of named entries by name (env vars), for deterministic output. */

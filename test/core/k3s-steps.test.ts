@@ -67,7 +67,7 @@ describe("planHostSteps", () => {
           step.name === "install" ? token : step.name === "manifests" ? MANIFESTS : undefined,
         );
         assert.equal(step.secretStdout === true, step.name === "read-kubeconfig");
-        assert.equal(step.delete, undefined, "no step deletes anything (replacement = delete + create)");
+        assert.ok(!("delete" in step), "no step deletes anything (replacement = delete + create)");
         assert.ok(step.timeoutSeconds > 0);
       }
     }
