@@ -5,7 +5,7 @@
  *
  * Strings are written plain only when every YAML 1.1 and 1.2 reader takes them as strings (so never `yes`, `on`,
  * `null`, `1.0`, …); multi-line strings as literal blocks when that round-trips exactly; anything else in JSON's
- * double-quoted form, which is valid YAML. `test/cli/synth-yaml.test.ts` checks the round trip on random data.
+ * double-quoted form, which is valid YAML. `test/core/yaml.test.ts` checks the round trip on random data.
  */
 
 /** Words some YAML reader (1.1 or 1.2) takes as booleans or null. */

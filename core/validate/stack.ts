@@ -2,10 +2,10 @@
  * `StackSpec` → `Stack`: validate everything a user wrote and fill in every default, reporting ALL problems at once
  * as one `SpecErrors` (each `SpecError` names its field, e.g. `apps.web.port`, and the rule it broke).
  *
- * Besides the per-object checks (app.ts, service.ts, domain.ts, H2's cluster.ts) this file checks what spans objects:
- * an app and a service may not share a name in one project (both would be the Kubernetes Service of that name), no
- * custom domain is claimed by two apps, and the names of derived objects (`<app>-domains`, `<svc>-credentials`, …)
- * never collide.
+ * Every field first goes through the shape check (`shape.ts`, from the definitions of `core/stack-schema.ts`), then
+ * the per-object rules (app.ts, service.ts, domain.ts, cluster.ts); this file adds what spans objects: an app and a
+ * service may not share a name in one project (both would be the Kubernetes Service of that name), no custom domain
+ * is claimed twice, and the names of derived objects (`<app>-domains`, `<svc>-credentials`, …) never collide.
  */
 import { SpecError, SpecErrors } from "../errors.ts";
 import type { App, Cluster, Service, Stack } from "../model.ts";
