@@ -9,6 +9,7 @@ import { register as registerApp } from "./commands/app.ts";
 import { register as registerCi } from "./commands/ci.ts";
 import { register as registerConsole } from "./commands/console.ts";
 import { register as registerDiff } from "./commands/diff.ts";
+import { register as registerDoctor } from "./commands/doctor.ts";
 import { register as registerGateway } from "./commands/gateway.ts";
 import { register as registerHostkey } from "./commands/hostkey.ts";
 import { register as registerInit } from "./commands/init.ts";
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerKubeconfig(program);
   registerStatus(program);
   registerLogs(program);
+  registerDoctor(program);
   registerGateway(program);
   registerConsole(program);
   registerHostkey(program);

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { AppsV1Api, CoreV1Api, KubeConfig, NetworkingV1Api } from "@kubernetes/client-node";
 import { nodeView } from "../../console-api/views/dashboard.ts";
 import { podProblem } from "../../console-api/views/pods.ts";
-import { appView, isStackOwned, PodIndex, serviceView } from "../../console-api/views/workloads.ts";
+import { appView, isStackOwned, PodIndex, serviceView, UrlIndex } from "../../console-api/views/workloads.ts";
 import type { AppView, NodeView, ServiceView } from "../../core/console/api.ts";
 import { readStackKubeconfig } from "./stack-kubeconfig.ts";
 
@@ -101,6 +101,7 @@ export async function collectStatus(kc: KubeConfig): Promise<StatusReport> {
     list.filter((o) => !SYSTEM.has(o.metadata?.namespace ?? ""));
   const index = new PodIndex(mine(pods.items));
   const ev = mine(events.items);
+  const urls = new UrlIndex(mine(ingresses.items));
   const failures: Failure[] = [];
   for (const [kind, list] of [
     ["app", mine(deployments.items)],
@@ -125,7 +126,7 @@ export async function collectStatus(kc: KubeConfig): Promise<StatusReport> {
   return {
     nodes: nodes.items.map((n) => nodeView(n, undefined)).sort((a, b) => a.name.localeCompare(b.name)),
     apps: mine(deployments.items)
-      .map((d) => appView(d, index, ingresses.items, ev))
+      .map((d) => appView(d, index, urls, ev))
       .sort(byName),
     services: mine(statefulSets.items)
       .map((s) => serviceView(s, index, ev))
