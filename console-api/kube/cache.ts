@@ -5,6 +5,7 @@
  */
 export class ReadCache {
   private readonly entries = new Map<string, { at: number; value: Promise<unknown> }>();
+  private readonly derived = new Map<string, { inputs: readonly unknown[]; value: unknown }>();
 
   constructor(
     private readonly ttlMs = 1000,
@@ -20,6 +21,20 @@ export class ReadCache {
     value.catch(() => {
       if (this.entries.get(key)?.value === value) this.entries.delete(key);
     });
+    return value;
+  }
+
+  /**
+   * A value computed from cached reads, recomputed only when one of `inputs` is a different object than last time
+   * (so views of 500 apps are built once per read, not once per request).
+   */
+  derive<T>(key: string, inputs: readonly unknown[], compute: () => T): T {
+    const last = this.derived.get(key);
+    if (last !== undefined && last.inputs.length === inputs.length && last.inputs.every((x, i) => x === inputs[i])) {
+      return last.value as T;
+    }
+    const value = compute();
+    this.derived.set(key, { inputs, value });
     return value;
   }
 

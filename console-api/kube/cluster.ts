@@ -29,7 +29,7 @@ export const CONSOLE_MANAGER = "skipper-console";
 export class Cluster {
   constructor(
     readonly kube: Kube,
-    private readonly cache: ReadCache,
+    readonly cache: ReadCache,
   ) {}
 
   /** Skipper projects: namespaces labelled with a project. */

@@ -334,7 +334,7 @@ async function handleResource(
   switch (verb) {
     case "list": {
       const matches = selectors(url);
-      return send(res, 200, listOf(ctx, type, ctx.store.list(type, namespace).filter(matches)));
+      return send(res, 200, listOf(ctx, type, ctx.store.list(type, namespace, matches)));
     }
     case "watch":
       return handleWatch(ctx, res, url, target);

@@ -96,9 +96,10 @@ export class Store {
     this.changes.emit("change", { type, resource, object: structuredClone(object) } satisfies Change);
   }
 
-  list(type: ResourceType, namespace?: string): StoredObject[] {
+  /** Copies of the objects of a type (in a namespace), those `keep` accepts when given, sorted by namespace and name. */
+  list(type: ResourceType, namespace?: string, keep?: (o: StoredObject) => boolean): StoredObject[] {
     const items = [...this.collection(type).values()].filter(
-      (o) => namespace === undefined || o.metadata.namespace === namespace,
+      (o) => (namespace === undefined || o.metadata.namespace === namespace) && (keep === undefined || keep(o)),
     );
     items.sort((a, b) =>
       objectKey(a.metadata.namespace, a.metadata.name).localeCompare(objectKey(b.metadata.namespace, b.metadata.name)),

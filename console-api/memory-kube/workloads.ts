@@ -86,9 +86,11 @@ export function runningPod(
 
 /** Pods a workload owns. */
 function ownedPods(store: Store, owner: StoredObject): StoredObject[] {
-  return store
-    .list(PODS, owner.metadata.namespace)
-    .filter((p) => p.metadata.ownerReferences?.some((r) => r.uid === owner.metadata.uid));
+  return store.list(
+    PODS,
+    owner.metadata.namespace,
+    (p) => p.metadata.ownerReferences?.some((r) => r.uid === owner.metadata.uid) === true,
+  );
 }
 
 function reconcile(store: Store, owner: StoredObject, options: WorkloadOptions): void {
@@ -119,8 +121,9 @@ function reconcile(store: Store, owner: StoredObject, options: WorkloadOptions):
     for (let i = pods.length; i < wanted; i++)
       create(`${owner.metadata.name}-${hash}-${randomBytes(3).toString("hex").slice(0, 5)}`);
   }
-  const count = ownedPods(store, owner).length;
-  const ready = ownedPods(store, owner).filter((p) =>
+  const owned = ownedPods(store, owner);
+  const count = owned.length;
+  const ready = owned.filter((p) =>
     ((p["status"] as { conditions?: { type: string; status: string }[] })?.conditions ?? []).some(
       (c) => c.type === "Ready" && c.status === "True",
     ),

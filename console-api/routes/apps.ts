@@ -17,7 +17,7 @@ import {
 import { requireProject } from "../access.ts";
 import { userOf } from "../context.ts";
 import { conflict, notFound } from "../errors.ts";
-import { appDetail, appView, isStackOwned, PodIndex, stackNotice } from "../views/workloads.ts";
+import { appDetail, appView, isStackOwned, NO_URLS, PodIndex, stackNotice, UrlIndex } from "../views/workloads.ts";
 import { appParams, projectParams, replies } from "./schemas.ts";
 
 type AppRequest = FastifyRequest<{ Params: { project: string; app: string } }>;
@@ -44,11 +44,14 @@ export async function appRoutes(app: FastifyInstance): Promise<void> {
         cluster.ingresses(project),
         cluster.events(project),
       ]);
-      const index = new PodIndex(pods);
-      const apps = deployments
-        .map((d) => appView(d, index, ingresses, events))
-        .sort((a, b) => a.name.localeCompare(b.name));
-      return { apps };
+      return cluster.cache.derive(`apps/${project}`, [deployments, pods, ingresses, events], () => {
+        const index = new PodIndex(pods);
+        const urls = new UrlIndex(ingresses);
+        const apps = deployments
+          .map((d) => appView(d, index, urls, events))
+          .sort((a, b) => a.name.localeCompare(b.name));
+        return { apps };
+      });
     },
   );
 
@@ -106,7 +109,7 @@ export async function appRoutes(app: FastifyInstance): Promise<void> {
         outcome: "ok",
         detail: `${before.spec?.replicas ?? 1} → ${replicas}`,
       });
-      const view = appView(after, new PodIndex([]), [], []);
+      const view = appView(after, new PodIndex([]), NO_URLS, []);
       return {
         app: name,
         replicas: view.replicas,

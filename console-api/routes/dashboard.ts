@@ -8,7 +8,7 @@ import { visibleProjects } from "../access.ts";
 import { userOf } from "../context.ts";
 import { nodeView } from "../views/dashboard.ts";
 import { podProblem } from "../views/pods.ts";
-import { appView, health, isStackOwned, PodIndex, serviceView } from "../views/workloads.ts";
+import { appView, health, isStackOwned, NO_URLS, PodIndex, serviceView } from "../views/workloads.ts";
 import { replies } from "./schemas.ts";
 
 const MAX_FAILURES = 50;
@@ -59,7 +59,7 @@ export async function dashboardRoutes(app: FastifyInstance): Promise<void> {
       metricsAvailable: usage !== undefined,
       nodes: nodes.map((n) => nodeView(n, usage)).sort((a, b) => a.name.localeCompare(b.name)),
       workloads: {
-        apps: health(apps.map((d) => appView(d, index, [], myEvents).state)),
+        apps: health(apps.map((d) => appView(d, index, NO_URLS, myEvents).state)),
         services: health(services.map((s) => serviceView(s, index, myEvents).state)),
       },
       failures: failures.slice(0, MAX_FAILURES),

@@ -90,31 +90,37 @@ function workloadFields(w: Workload, pods: readonly V1Pod[], events: readonly Co
   };
 }
 
-/** `https://host/path` for every host routed to the app's Service (deduplicated, sorted). */
-export function appUrls(app: string, namespace: string, ingresses: readonly V1Ingress[]): string[] {
-  const urls = new Set<string>();
-  for (const ing of ingresses) {
-    if (ing.metadata?.namespace !== namespace) continue;
-    for (const rule of ing.spec?.rules ?? []) {
-      if (rule.host === undefined) continue;
-      for (const p of rule.http?.paths ?? []) {
-        if (p.backend.service?.name !== app) continue;
-        const path = p.path === undefined || p.path === "/" ? "" : p.path;
-        urls.add(`https://${rule.host}${path}`);
+/** `https://host/path` of every host routed to each Service, keyed `namespace/service` (sorted, deduplicated). */
+export class UrlIndex {
+  private readonly byService = new Map<string, Set<string>>();
+
+  constructor(ingresses: readonly V1Ingress[]) {
+    for (const ing of ingresses) {
+      for (const rule of ing.spec?.rules ?? []) {
+        if (rule.host === undefined) continue;
+        for (const p of rule.http?.paths ?? []) {
+          const service = p.backend.service?.name;
+          if (service === undefined) continue;
+          const key = `${ing.metadata?.namespace}/${service}`;
+          const path = p.path === undefined || p.path === "/" ? "" : p.path;
+          const urls = this.byService.get(key) ?? new Set<string>();
+          urls.add(`https://${rule.host}${path}`);
+          this.byService.set(key, urls);
+        }
       }
     }
   }
-  return [...urls].sort();
+
+  of(namespace: string, service: string): string[] {
+    return [...(this.byService.get(`${namespace}/${service}`) ?? [])].sort();
+  }
 }
 
-export function appView(
-  d: V1Deployment,
-  pods: PodIndex,
-  ingresses: readonly V1Ingress[],
-  events: readonly CoreV1Event[],
-): AppView {
+export const NO_URLS = new UrlIndex([]);
+
+export function appView(d: V1Deployment, pods: PodIndex, urls: UrlIndex, events: readonly CoreV1Event[]): AppView {
   const base = workloadFields(d, pods.of(d), events);
-  return { ...base, urls: appUrls(base.name, base.project, ingresses) };
+  return { ...base, urls: urls.of(base.project, base.name) };
 }
 
 function envNames(w: Workload): string[] {
@@ -142,7 +148,7 @@ export function appDetail(
   const mine = pods.of(d);
   const hint = fixHint(d, stackFile);
   return {
-    ...appView(d, pods, ingresses, events),
+    ...appView(d, pods, new UrlIndex(ingresses), events),
     env: envNames(d),
     pods: mine.map((p) => podView(p, podProblem(p, events, hint))),
     ...(isStackOwned(d) && { notice: stackNotice(stackFile) }),
