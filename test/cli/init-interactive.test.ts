@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { stripVTControlCharacters } from "node:util";
 import ssh2 from "ssh2";
 import { StackFile } from "../../cli/codegen/stack-edit.ts";
 import { KIP, tempDir } from "./synth-support.ts";
@@ -37,7 +38,6 @@ after(async () => {
   tmp.cleanup();
 });
 
-const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 const ENTER = "\r";
 const DOWN = "\x1b[B";
 
@@ -58,9 +58,9 @@ function inTerminal(
     let from = 0;
     let done = 0;
     child.stdout.on("data", (d: Buffer) => {
-      screen += d.toString("utf8").replace(ANSI, "");
+      screen += stripVTControlCharacters(d.toString("utf8"));
       const step = steps[done];
-      if (step && step.when.test(screen.slice(from))) {
+      if (step?.when.test(screen.slice(from))) {
         from = screen.length;
         done++;
         child.stdin.write(step.send);
