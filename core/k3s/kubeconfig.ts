@@ -3,7 +3,9 @@
  * cluster, context and user all called `default`) into one a person can use from their machine: the server points at
  * the host, and the names are stable (`skipper-<cluster id>`) so it can be merged beside other kubeconfigs and so the
  * Kubernetes provider sees the same identity on every run. Parsed and written with the `yaml` package, never templated;
- * certificates and keys are carried over untouched. Error messages never quote the document (it holds a private key).
+ * the CA is carried over untouched, and the credential is the stack's ServiceAccount token when the read step appended
+ * one (it does not expire, unlike k3s's one-year client certificate), else k3s's certificate and key. Error messages
+ * never quote the document (it holds a private key).
  */
 import { parse, stringify } from "yaml";
 import type { Cluster } from "../model.ts";
@@ -44,6 +46,21 @@ function inner(entry: Doc, key: string, list: string): Doc {
   return value as Doc;
 }
 
+/** The line the read step prints after the kubeconfig: the stack's ServiceAccount token, base64 (see scripts.ts). */
+const TOKEN_LINE = /^# skipper-service-account-token: ([A-Za-z0-9+/=]+)\s*$/m;
+
+/**
+ * The ServiceAccount token the read step appended, decoded, or undefined when there is none (a kubeconfig read by
+ * an older step): the stack then keeps k3s's client certificate, which expires after a year.
+ */
+export function serviceAccountToken(raw: string): string | undefined {
+  const m = TOKEN_LINE.exec(raw);
+  if (!m) return undefined;
+  const token = Buffer.from(m[1] as string, "base64").toString("utf8");
+  if (!/^[\x21-\x7e]+$/.test(token)) throw new Error("kubeconfig from k3s: the ServiceAccount token is not a token");
+  return token;
+}
+
 /** Rewrite a k3s kubeconfig (see the file comment). Idempotent: rewriting the result again changes nothing. */
 export function rewriteKubeconfig(raw: string, opts: RewriteOptions): string {
   let url: URL;
@@ -77,7 +94,9 @@ export function rewriteKubeconfig(raw: string, opts: RewriteOptions): string {
   ctx["cluster"] = opts.name;
   ctx["user"] = opts.name;
   context["name"] = opts.name;
-  inner(user, "user", "users");
+  const credential = serviceAccountToken(raw);
+  if (credential !== undefined) user["user"] = { token: credential };
+  else inner(user, "user", "users");
   user["name"] = opts.name;
   config["current-context"] = opts.name;
   return stringify(config, { lineWidth: 0 });

@@ -354,10 +354,61 @@ echo "skipper: ok ${d.label} available after $(( SECONDS - start )) s"
 `;
 }
 
-/** Print the raw kubeconfig k3s wrote. stdout is the kubeconfig only (the caller marks it secret). */
+/** The ServiceAccount whose token the stack's kubeconfig carries (see `readKubeconfigScript`). */
+export const STACK_SERVICE_ACCOUNT = { namespace: "kube-system", name: "skipper-admin", secret: "skipper-admin-token" };
+
+/** The line after the kubeconfig that carries the ServiceAccount token (base64, as the Secret holds it). */
+export const TOKEN_LINE_PREFIX = "# skipper-service-account-token: ";
+
+/**
+ * Print the kubeconfig k3s wrote, then the token of a long-lived credential of the stack's own (a ServiceAccount
+ * bound to cluster-admin, with a token Secret, created once and kept): k3s's client certificate is valid for a year
+ * and renewed only on a restart close to expiry, while the stack keeps the kubeconfig it read on its first `up`,
+ * so the stack uses the token, which does not expire (delete the Secret to revoke it; the next `up` with this
+ * step replaced creates a new one). stdout is the kubeconfig and the token only (the caller marks it secret).
+ */
 export function readKubeconfigScript(host: Host): string {
+  const sa = STACK_SERVICE_ACCOUNT;
   return `${prelude("read-kubeconfig", host)}
 [ -s ${K3S_KUBECONFIG} ] || fail "${K3S_KUBECONFIG} does not exist yet. Fix: check that k3s started ('journalctl -u k3s -n 200'), then run again"
+${K3S_BIN} kubectl apply -f - >/dev/null <<'SKIPPER_SA' || fail "could not create the stack's ServiceAccount ${sa.namespace}/${sa.name}. Fix: check the API server with 'k3s kubectl get --raw=/readyz' on ${host.address}, then run again"
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: ${sa.name}
+  namespace: ${sa.namespace}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: ${sa.name}
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: cluster-admin
+subjects:
+- kind: ServiceAccount
+  name: ${sa.name}
+  namespace: ${sa.namespace}
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: ${sa.secret}
+  namespace: ${sa.namespace}
+  annotations:
+    kubernetes.io/service-account.name: ${sa.name}
+type: kubernetes.io/service-account-token
+SKIPPER_SA
+start=$SECONDS
+token=""
+while [ -z "$token" ]; do
+  token=$(${K3S_BIN} kubectl -n ${sa.namespace} get secret ${sa.secret} -o 'jsonpath={.data.token}' 2>/dev/null || true)
+  [ -n "$token" ] && break
+  [ $(( SECONDS - start )) -ge 60 ] && fail "after 60 s the token of ${sa.namespace}/${sa.secret} is still empty. Fix: check the controller manager with 'k3s kubectl -n ${sa.namespace} describe secret ${sa.secret}' on ${host.address}, then run again"
+  sleep 1
+done
 cat ${K3S_KUBECONFIG}
+printf '${TOKEN_LINE_PREFIX}%s\\n' "$token"
 `;
 }

@@ -184,15 +184,29 @@ describe("host bootstrap over SSH (fresh, re-run, upgrade)", () => {
         statSync(join(host.root, "var/lib/rancher/k3s/stand-in/started")).mtimeMs,
     );
 
-    // The kubeconfig: raw from k3s, rewritten to the host address with a stable name, certificates kept.
+    // The kubeconfig: raw from k3s plus the stack's ServiceAccount token, rewritten to the host address with a
+    // stable name; the CA is k3s's, the credential is the token (no client certificate that expires in a year).
     const raw = byStep["read-kubeconfig"]!.stdout;
-    assert.equal(raw, host.read("etc/rancher/k3s/k3s.yaml"));
+    const tokenLine = /\n# skipper-service-account-token: (\S+)\n?$/.exec(raw);
+    assert.ok(tokenLine, "the read step prints the ServiceAccount token after the kubeconfig");
+    assert.equal(raw.slice(0, tokenLine.index + 1), host.read("etc/rancher/k3s/k3s.yaml"));
+    const saToken = host.read("var/lib/rancher/k3s/stand-in/sa-token.kube-system.skipper-admin-token").split("\n")[1];
+    assert.equal(Buffer.from(tokenLine[1] as string, "base64").toString(), saToken);
+    const sa = host.read("var/lib/rancher/k3s/stand-in/applied/ClusterRoleBinding.cluster.skipper-admin");
+    assert.match(
+      sa,
+      /kind: ClusterRole\n {2}name: cluster-admin\nsubjects:\n- kind: ServiceAccount\n {2}name: skipper-admin/,
+    );
     const name = kubeconfigName(cluster);
     const kc = parse(rewriteKubeconfig(raw, { server: kubeconfigServer(host.address), name }));
     assert.equal(name, `skipper-${host.address.replaceAll(".", "-")}`);
     assert.equal(kc.clusters[0].cluster.server, `https://${host.address}:6443`);
+    assert.equal(
+      kc.clusters[0].cluster["certificate-authority-data"],
+      parse(raw).clusters[0].cluster["certificate-authority-data"],
+    );
     assert.equal(kc["current-context"], name);
-    assert.equal(kc.users[0].user["client-key-data"], parse(raw).users[0].user["client-key-data"]);
+    assert.deepEqual(kc.users[0].user, { token: saToken });
 
     // The token: only on stdin, stored root-only, turned into k3s's token by k3s, never in commands, logs or units.
     assert.equal(host.read("etc/rancher/k3s/skipper-token"), `${fx.token}\n`);

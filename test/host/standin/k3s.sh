@@ -246,6 +246,33 @@ kubectl_deployment() {
   return 0
 }
 
+# `kubectl apply -f -`: keep each document (split on ---) by kind, namespace and name.
+kubectl_apply() {
+  [ "${1:-}" = -f ] && [ "${2:-}" = - ] || { echo "stand-in k3s: kubectl apply supports only -f -" >&2; exit 1; }
+  local dir=$STATE/applied doc kind name ns
+  mkdir -p "$dir"
+  awk -v dir="$dir" 'BEGIN { n = 0 } /^---$/ { n++; next } { print > (dir "/doc-" n) }'
+  for doc in "$dir"/doc-*; do
+    kind=$(awk '/^kind:/ {print $2; exit}' "$doc")
+    # metadata.name and metadata.namespace only (a binding's subjects have their own)
+    name=$(awk '/^metadata:/ {m = 1; next} /^[^ ]/ {m = 0} m && /^  name:/ {print $2; exit}' "$doc")
+    ns=$(awk '/^metadata:/ {m = 1; next} /^[^ ]/ {m = 0} m && /^  namespace:/ {print $2; exit}' "$doc")
+    mv "$doc" "$dir/$kind.${ns:-cluster}.$name"
+    if [ "$kind" = Secret ] && grep -q '^type: kubernetes.io/service-account-token' "$dir/$kind.${ns:-cluster}.$name"; then
+      [ -s "$STATE/sa-token.$ns.$name" ] || { date +%s; head -c 48 /dev/urandom | base64 -w0 | tr '+/' '-_'; echo; } >"$STATE/sa-token.$ns.$name"
+    fi
+    echo "${kind,,}/$name configured"
+  done
+}
+
+kubectl_secret_token() {
+  local ns=$1 name=$2 file=$STATE/sa-token.$1.$2 after
+  [ -s "$file" ] || { echo "Error from server (NotFound): secrets \"$name\" not found" >&2; exit 1; }
+  after=$(cat /etc/skipper-standin/sa-token-after 2>/dev/null || echo 0)
+  [ $(( $(date +%s) - $(head -n1 "$file") )) -ge "$after" ] || return 0
+  sed -n 2p "$file" | tr -d '\n' | base64 -w0
+}
+
 kubectl() {
   # Every query, one line each, so tests can count a wait's polls instead of timing it.
   mkdir -p /var/log/skipper-standin && echo "kubectl $*" >>/var/log/skipper-standin/kubectl.log
@@ -255,6 +282,15 @@ kubectl() {
     -n | --namespace) ns=$2; shift 2 ;;
     --namespace=*) ns=${1#--namespace=}; shift ;;
   esac
+  if [ "${1:-}" = apply ]; then
+    shift
+    kubectl_apply "$@"
+    return 0
+  fi
+  if [ "${1:-}" = get ] && [ "${2:-}" = secret ] && [ "${4:-}" = -o ] && [ "${5:-}" = 'jsonpath={.data.token}' ]; then
+    kubectl_secret_token "$ns" "$3"
+    return 0
+  fi
   if [ "${1:-}" = get ] && [[ "${2:-}" =~ ^(deployments?|deploy|deployment\.apps)(/.*)?$ ]]; then
     shift
     kubectl_deployment "$ns" "$@"
