@@ -45,6 +45,7 @@ import { CLUSTER_ISSUER, INGRESS_CLASS } from "./app.ts";
 import { CONFIGMAP_MAX_BYTES, NODE_RUNTIME_IMAGE, NODE_RUNTIME_UID } from "./code-bundle.ts";
 import { type EnvVar, literalEnv, secretEnv } from "./env.ts";
 import { credentialsSecretName } from "./names.ts";
+import { hardenedContainerSecurity, nonRootPodSecurity } from "./pod.ts";
 
 /** The console's namespace (contract 3's default for `SKIPPER_CONSOLE_NAMESPACE`). */
 export const CONSOLE_NAMESPACE = "skipper-console";
@@ -370,15 +371,6 @@ export function unpackScript(
   ].join("\n");
 }
 
-function containerSecurity() {
-  return {
-    allowPrivilegeEscalation: false,
-    readOnlyRootFilesystem: true,
-    runAsNonRoot: true,
-    capabilities: { drop: ["ALL"] },
-  };
-}
-
 /** Contract 3: the console-api is configured only by its environment. */
 export function consoleEnv(cfg: ConsoleConfig): EnvVar[] {
   return [
@@ -426,13 +418,7 @@ function consoleDeployment(cfg: ConsoleConfig): K8sObject {
           automountServiceAccountToken: true,
           enableServiceLinks: false,
           terminationGracePeriodSeconds: 30,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: NODE_RUNTIME_UID,
-            runAsGroup: NODE_RUNTIME_UID,
-            fsGroup: NODE_RUNTIME_UID,
-            seccompProfile: { type: "RuntimeDefault" },
-          },
+          securityContext: nonRootPodSecurity(NODE_RUNTIME_UID),
           initContainers: [
             {
               name: "unpack",
@@ -440,7 +426,7 @@ function consoleDeployment(cfg: ConsoleConfig): K8sObject {
               imagePullPolicy: "IfNotPresent",
               command: ["sh", "-c", unpackScript(cfg, parts)],
               resources: { requests: { cpu: "50m", memory: "32Mi" }, limits: { cpu: "1", memory: "128Mi" } },
-              securityContext: containerSecurity(),
+              securityContext: hardenedContainerSecurity(),
               volumeMounts: [
                 ...archiveVolumes.map((v, i) => ({ name: v.name, mountPath: `${ARCHIVE_MOUNT}/${i}`, readOnly: true })),
                 { name: "app", mountPath: APP_DIR },
@@ -462,7 +448,7 @@ function consoleDeployment(cfg: ConsoleConfig): K8sObject {
                 requests: { cpu: cfg.resources.cpu, memory: cfg.resources.memory },
                 limits: { cpu: cfg.resources.cpuLimit, memory: cfg.resources.memoryLimit },
               },
-              securityContext: containerSecurity(),
+              securityContext: hardenedContainerSecurity(),
               volumeMounts: [
                 { name: "app", mountPath: APP_DIR, readOnly: true },
                 { name: "signing-key", mountPath: SIGNING_KEY_DIR, readOnly: true },
