@@ -8,6 +8,7 @@
  * the gateway when the stack names one.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { SpecError, SpecErrors } from "../core/errors.ts";
 import type { Stack } from "../core/model.ts";
 import { renderAddons } from "../core/render/addons.ts";
 import { defaultAdminEmail, serviceCredentials } from "../core/render/console.ts";
@@ -48,7 +49,16 @@ export interface StackOutputs {
 
 /** The plain `StackSpec` of a `defineStack` argument (hosts taken from the provider). */
 export function toStackSpec(args: DefineStackArgs): StackSpec {
-  const { provider, ...cluster } = args.cluster;
+  const { provider, ...cluster } = args.cluster ?? {};
+  if (!Array.isArray((provider as Partial<InfraProvider> | undefined)?.hosts)) {
+    // Without it there are no hosts to validate; say what is missing instead of failing on `undefined.hosts`.
+    throw new SpecErrors([
+      new SpecError(
+        "cluster.provider",
+        'is required: where the machines come from, e.g. provider: bareMetal({ hosts: [{ address: "203.0.113.10" }] })',
+      ),
+    ]);
+  }
   return { ...args, cluster: { ...cluster, hosts: provider.hosts } };
 }
 

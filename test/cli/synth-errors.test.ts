@@ -92,6 +92,15 @@ const cases: { name: string; body: Parameters<typeof stackFile>[1]; field: RegEx
     field: /cluster\.preflight\.ports/,
     rule: /must be a list of whole numbers \(got 80\)/,
   },
+  {
+    // A typo of provider leaves the cluster without machines: named, not a TypeError.
+    name: "provider-missing",
+    body: {
+      cluster: `{ provdier: bareMetal({ hosts: [{ address: "203.0.113.10" }] }), k3s: { version: "v1.31.4+k3s1" } }`,
+    },
+    field: /cluster\.provider/,
+    rule: /is required: where the machines come from/,
+  },
 ];
 
 describe("kip synth on an invalid stack", () => {
