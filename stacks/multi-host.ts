@@ -23,7 +23,8 @@ export default defineStack({
     }),
     k3s: { version: "v1.31.4+k3s1" },
   },
-  domain: { gateway: "skipper.run" },
+  // .example is no public suffix: the Let's Encrypt contact cannot be guessed from the custom domain, so it is given.
+  domain: { gateway: "skipper.run", acmeEmail: "ops@acme.example" },
   services: {
     db: { engine: "postgres", version: "16", storage: "20Gi", project: "shop" },
     sessions: { engine: "redis", project: "shop" },
