@@ -73,9 +73,11 @@ export function buildStack(args: DefineStackArgs): StackOutputs {
     addons: renderAddons(stack, { trustedProxies: stack.domain.trustedProxies }),
   });
   const first = cluster.hosts[0]!;
-  // With a gateway domain, the cluster registers itself (from its first server, which proves the IP) once k3s is up.
+  // With a gateway domain, the cluster registers itself (from its first server, which proves the IP) once k3s is up,
+  // with its public address (a load balancer's, or a server's known only once it exists).
   const registration = registerStackCluster(stack, cluster, {
-    host: first.host,
+    host: first.resolvedHost,
+    address: cluster.publicAddress,
     connection: first.connection,
     ready: first.last,
   });
