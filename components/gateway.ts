@@ -18,13 +18,8 @@ import * as random from "@pulumi/random";
 import type { K8sObject } from "../core/k8s.ts";
 import { isIPv4 } from "../core/naming.ts";
 import type { CodeBundle } from "../core/render/code-bundle.ts";
-import {
-  type GatewayConfig,
-  type GatewayInput,
-  gatewayConfig,
-  gatewaySecrets,
-  renderGateway,
-} from "../core/render/gateway.ts";
+import { gatewaySecrets, renderGateway } from "../core/render/gateway.ts";
+import { type GatewayConfig, type GatewayInput, gatewayConfig } from "../core/render/gateway-config.ts";
 import { bundleEntry } from "./code-bundle.ts";
 import { DnsRecords } from "./dns.ts";
 import { createNamespaceFirst } from "./namespace-first.ts";

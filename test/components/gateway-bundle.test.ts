@@ -19,7 +19,8 @@ import {
   codeCommand,
   codeConfigMap,
 } from "../../core/render/code-bundle.ts";
-import { gatewayConfig, renderGateway } from "../../core/render/gateway.ts";
+import { renderGateway } from "../../core/render/gateway.ts";
+import { gatewayConfig } from "../../core/render/gateway-config.ts";
 import { httpRequest, startGatewayProcess } from "./gateway-process.ts";
 
 const FIXTURE = "test/components/fixtures/bundle-entry.ts";

@@ -8,14 +8,8 @@ import { describe, it } from "node:test";
 import type { K8sObject } from "../../core/k8s.ts";
 import { renderAddons } from "../../core/render/addons.ts";
 import { CODE_HASH_ANNOTATION, type CodeBundle, NODE_RUNTIME_IMAGE } from "../../core/render/code-bundle.ts";
-import {
-  ADMIN_TOKEN_KEY,
-  CLOUDFLARE_TOKEN_KEY,
-  type GatewayConfig,
-  gatewayConfig,
-  gatewaySecrets,
-  renderGateway,
-} from "../../core/render/gateway.ts";
+import { ADMIN_TOKEN_KEY, CLOUDFLARE_TOKEN_KEY, gatewaySecrets, renderGateway } from "../../core/render/gateway.ts";
+import { type GatewayConfig, gatewayConfig } from "../../core/render/gateway-config.ts";
 import {
   AUTHORIZATION_KEY,
   heartbeatConfig,
