@@ -38,6 +38,17 @@ export function selectorLabels(instance: string): Labels {
   return { [LABEL_INSTANCE]: instance, [LABEL_MANAGED_BY]: MANAGED_BY };
 }
 
+/** The labels of Skipper's own workloads (gateway, console, heartbeat): part of `skipper`, not of a project. */
+export function platformLabels(component: string, instance: string, name: string = instance): Record<string, string> {
+  return {
+    [LABEL_COMPONENT]: component,
+    [LABEL_INSTANCE]: instance,
+    [LABEL_MANAGED_BY]: MANAGED_BY,
+    [LABEL_NAME]: name,
+    [LABEL_PART_OF]: "skipper",
+  };
+}
+
 interface LabelParts {
   readonly name: string;
   readonly instance: string;

@@ -2,17 +2,15 @@
  * `kip logs APP [-f] [--tail N] [--project P]`: an app's (or service's) logs through the Kubernetes API.
  */
 import { type Command, InvalidArgumentError } from "commander";
+import type { ClusterFlags } from "../day2/cluster.ts";
+import { clusterOptions, kubeConfigOrExit } from "../day2/cluster-options.ts";
 
-interface LogsFlags {
+interface LogsFlags extends ClusterFlags {
   readonly follow?: boolean;
   readonly tail?: number;
   readonly project?: string;
   readonly container?: string;
   readonly previous?: boolean;
-  readonly kubeconfig?: string;
-  readonly context?: string;
-  readonly stack?: string;
-  readonly cwd?: string;
 }
 
 function count(v: string): number {
@@ -22,33 +20,22 @@ function count(v: string): number {
 }
 
 export function register(program: Command): void {
-  program
-    .command("logs")
-    .description("print an app's logs (all its pods), or follow them live with -f")
-    .argument("<app>", "the app or service name")
-    .option("-f, --follow", "keep printing new lines until Ctrl-C")
-    .option("--tail <n>", "only the last n lines of each pod", count)
-    .option("-p, --project <name>", "the project (namespace) of the app, when several have one of that name")
-    .option("-c, --container <name>", "the container (default: the pod's first)")
-    .option("--previous", "the previous run of each container (why it crashed)")
-    .option("--kubeconfig <file>", "use this kubeconfig (default: the stack's, read through the Pulumi CLI)")
-    .option("--context <name>", "the context to use in --kubeconfig")
-    .option("-s, --stack <name>", "the Pulumi stack whose kubeconfig to use")
-    .option("-C, --cwd <dir>", "the project folder (with Pulumi.yaml)")
+  clusterOptions(
+    program
+      .command("logs")
+      .description("print an app's logs (all its pods), or follow them live with -f")
+      .argument("<app>", "the app or service name")
+      .option("-f, --follow", "keep printing new lines until Ctrl-C")
+      .option("--tail <n>", "only the last n lines of each pod", count)
+      .option("-p, --project <name>", "the project (namespace) of the app, when several have one of that name")
+      .option("-c, --container <name>", "the container (default: the pod's first)")
+      .option("--previous", "the previous run of each container (why it crashed)"),
+  )
     .addHelpText("after", "\nExit codes: 0 done, 1 no such app or the cluster could not be asked, 4 no Pulumi CLI.")
     .action(async (app: string, flags: LogsFlags) => {
-      const { loadKubeConfig } = await import("../day2/cluster.ts");
       const { showLogs } = await import("../day2/logs.ts");
-      const { PulumiCliError } = await import("../pulumi/cli.ts");
-      let kc: Awaited<ReturnType<typeof loadKubeConfig>>;
-      try {
-        kc = await loadKubeConfig(flags);
-      } catch (err) {
-        if (!(err instanceof PulumiCliError)) throw err;
-        process.stderr.write(`kip: ${err.message}\n`);
-        process.exitCode = err.exitCode;
-        return;
-      }
+      const kc = await kubeConfigOrExit(flags);
+      if (kc === undefined) return;
       const stop = new AbortController();
       const onSignal = (): void => stop.abort();
       process.once("SIGINT", onSignal);

@@ -3,41 +3,29 @@
  * reason, through the Kubernetes API with the stack's kubeconfig (or --kubeconfig).
  */
 import type { Command } from "commander";
+import type { ClusterFlags } from "../day2/cluster.ts";
+import { clusterOptions, kubeConfigOrExit } from "../day2/cluster-options.ts";
 
-interface StatusFlags {
+interface StatusFlags extends ClusterFlags {
   readonly json?: boolean;
-  readonly kubeconfig?: string;
-  readonly context?: string;
-  readonly stack?: string;
-  readonly cwd?: string;
 }
 
 export function register(program: Command): void {
-  program
-    .command("status")
-    .description("nodes, apps (ready/desired replicas, URLs), services and failures with their reason")
-    .option("--json", "print the status as JSON")
-    .option("--kubeconfig <file>", "use this kubeconfig (default: the stack's, read through the Pulumi CLI)")
-    .option("--context <name>", "the context to use in --kubeconfig")
-    .option("-s, --stack <name>", "the Pulumi stack whose kubeconfig to use")
-    .option("-C, --cwd <dir>", "the project folder (with Pulumi.yaml)")
+  clusterOptions(
+    program
+      .command("status")
+      .description("nodes, apps (ready/desired replicas, URLs), services and failures with their reason")
+      .option("--json", "print the status as JSON"),
+  )
     .addHelpText(
       "after",
       "\nExit codes: 0 shown (failures included), 1 the cluster could not be asked, 4 no Pulumi CLI.",
     )
     .action(async (flags: StatusFlags) => {
-      const { loadKubeConfig, collectStatus } = await import("../day2/cluster.ts");
+      const { collectStatus } = await import("../day2/cluster.ts");
       const { styleFor } = await import("../day2/terminal.ts");
-      const { PulumiCliError } = await import("../pulumi/cli.ts");
-      let kc: Awaited<ReturnType<typeof loadKubeConfig>>;
-      try {
-        kc = await loadKubeConfig(flags);
-      } catch (err) {
-        if (!(err instanceof PulumiCliError)) throw err;
-        process.stderr.write(`kip: ${err.message}\n`);
-        process.exitCode = err.exitCode;
-        return;
-      }
+      const kc = await kubeConfigOrExit(flags);
+      if (kc === undefined) return;
       const report = await collectStatus(kc);
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

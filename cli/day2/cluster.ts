@@ -7,8 +7,14 @@
 import { readFileSync } from "node:fs";
 import { AppsV1Api, CoreV1Api, KubeConfig, NetworkingV1Api } from "@kubernetes/client-node";
 import { nodeView } from "../../console-api/views/dashboard.ts";
-import { podProblem } from "../../console-api/views/pods.ts";
-import { appView, isStackOwned, PodIndex, serviceView, UrlIndex } from "../../console-api/views/workloads.ts";
+import {
+  appView,
+  PodIndex,
+  serviceView,
+  UrlIndex,
+  type WorkloadFailure,
+  workloadFailures,
+} from "../../console-api/views/workloads.ts";
 import type { AppView, NodeView, ServiceView } from "../../core/console/api.ts";
 import { readStackKubeconfig } from "./stack-kubeconfig.ts";
 
@@ -42,16 +48,7 @@ export async function loadKubeConfig(flags: ClusterFlags): Promise<KubeConfig> {
   return kc;
 }
 
-export interface Failure {
-  readonly project: string;
-  readonly kind: "app" | "service";
-  readonly workload: string;
-  readonly pod: string;
-  readonly reason: string;
-  readonly message: string;
-  readonly container?: string;
-  readonly since?: string;
-}
+export type Failure = WorkloadFailure;
 
 export interface StatusReport {
   readonly nodes: NodeView[];
@@ -102,26 +99,7 @@ export async function collectStatus(kc: KubeConfig): Promise<StatusReport> {
   const index = new PodIndex(mine(pods.items));
   const ev = mine(events.items);
   const urls = new UrlIndex(mine(ingresses.items));
-  const failures: Failure[] = [];
-  for (const [kind, list] of [
-    ["app", mine(deployments.items)],
-    ["service", mine(statefulSets.items)],
-  ] as const) {
-    for (const w of list) {
-      const hint = isStackOwned(w) ? " in the stack file" : "";
-      for (const pod of index.of(w)) {
-        const problem = podProblem(pod, ev, hint);
-        if (!problem) continue;
-        failures.push({
-          project: w.metadata?.namespace ?? "",
-          kind,
-          workload: w.metadata?.name ?? "",
-          pod: pod.metadata?.name ?? "",
-          ...problem,
-        });
-      }
-    }
-  }
+  const failures = workloadFailures(mine(deployments.items), mine(statefulSets.items), index, ev, "the stack file");
   failures.sort((a, b) => a.project.localeCompare(b.project) || a.pod.localeCompare(b.pod));
   return {
     nodes: nodes.items.map((n) => nodeView(n, undefined)).sort((a, b) => a.name.localeCompare(b.name)),

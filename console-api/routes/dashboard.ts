@@ -3,12 +3,11 @@
  * and services of the user's projects, and their pods' recent failures with what to do about each.
  */
 import type { FastifyInstance } from "fastify";
-import { dashboardSchema, type FailureView } from "../../core/console/api.ts";
+import { dashboardSchema } from "../../core/console/api.ts";
 import { visibleProjects } from "../access.ts";
 import { userOf } from "../context.ts";
 import { nodeView } from "../views/dashboard.ts";
-import { podProblem } from "../views/pods.ts";
-import { appView, health, isStackOwned, NO_URLS, PodIndex, serviceView } from "../views/workloads.ts";
+import { appView, health, NO_URLS, PodIndex, serviceView, workloadFailures } from "../views/workloads.ts";
 import { replies } from "./schemas.ts";
 
 const MAX_FAILURES = 50;
@@ -34,26 +33,7 @@ export async function dashboardRoutes(app: FastifyInstance): Promise<void> {
     const myEvents = inMine(events);
     const apps = inMine(deployments);
     const services = inMine(statefulSets);
-    const failures: FailureView[] = [];
-    for (const [kind, list] of [
-      ["app", apps],
-      ["service", services],
-    ] as const) {
-      for (const w of list) {
-        const hint = isStackOwned(w) ? ` in ${ctx.settings.stackFile}` : "";
-        for (const pod of index.of(w)) {
-          const problem = podProblem(pod, myEvents, hint);
-          if (problem === undefined) continue;
-          failures.push({
-            project: w.metadata?.namespace ?? "",
-            kind,
-            workload: w.metadata?.name ?? "",
-            pod: pod.metadata?.name ?? "",
-            ...problem,
-          });
-        }
-      }
-    }
+    const failures = workloadFailures(apps, services, index, myEvents, ctx.settings.stackFile);
     failures.sort((a, b) => (b.since ?? "").localeCompare(a.since ?? ""));
     return {
       metricsAvailable: usage !== undefined,

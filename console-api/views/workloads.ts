@@ -11,7 +11,7 @@ import {
   LABEL_VERSION,
   MANAGED_BY,
 } from "../../core/labels.ts";
-import { iso, podProblem, podView } from "./pods.ts";
+import { iso, type PodProblem, podProblem, podView } from "./pods.ts";
 
 type Workload = V1Deployment | V1StatefulSet;
 type State = AppView["state"];
@@ -194,4 +194,46 @@ export function health(states: readonly State[]) {
     failed: count("failed"),
     stopped: count("stopped"),
   };
+}
+
+/** A failing pod of an app or a service, with what happened and what to do. */
+export interface WorkloadFailure extends PodProblem {
+  readonly project: string;
+  readonly kind: "app" | "service";
+  readonly workload: string;
+  readonly pod: string;
+}
+
+/**
+ * The failing pods of `apps` and `services`, apps first, in list order. The fix of a stack-owned workload points at
+ * `stackFile` (" in <stackFile>").
+ */
+export function workloadFailures(
+  apps: readonly V1Deployment[],
+  services: readonly V1StatefulSet[],
+  pods: PodIndex,
+  events: readonly CoreV1Event[],
+  stackFile: string,
+): WorkloadFailure[] {
+  const failures: WorkloadFailure[] = [];
+  for (const [kind, list] of [
+    ["app", apps],
+    ["service", services],
+  ] as const) {
+    for (const w of list) {
+      const hint = isStackOwned(w) ? ` in ${stackFile}` : "";
+      for (const pod of pods.of(w)) {
+        const problem = podProblem(pod, events, hint);
+        if (problem === undefined) continue;
+        failures.push({
+          project: w.metadata?.namespace ?? "",
+          kind,
+          workload: w.metadata?.name ?? "",
+          pod: pod.metadata?.name ?? "",
+          ...problem,
+        });
+      }
+    }
+  }
+  return failures;
 }

@@ -270,10 +270,15 @@ function headersMiddleware(app: App): K8sObject {
 }
 
 function redirectMiddleware(app: App): K8sObject {
+  return httpsRedirectMiddleware(meta(app, redirectMiddlewareName(app.name)));
+}
+
+/** A Traefik Middleware that answers plain HTTP with a permanent redirect to HTTPS (also the console's and gateway's). */
+export function httpsRedirectMiddleware(metadata: K8sObject["metadata"]): K8sObject {
   return {
     apiVersion: MIDDLEWARE_API,
     kind: "Middleware",
-    metadata: meta(app, redirectMiddlewareName(app.name)),
+    metadata,
     spec: { redirectScheme: { scheme: "https", permanent: true } },
   };
 }

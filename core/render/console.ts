@@ -31,21 +31,15 @@ import {
   type Permission,
 } from "../console/permissions.ts";
 import type { K8sObject } from "../k8s.ts";
-import {
-  LABEL_COMPONENT,
-  LABEL_INSTANCE,
-  LABEL_MANAGED_BY,
-  LABEL_NAME,
-  LABEL_PART_OF,
-  MANAGED_BY,
-  selectorLabels,
-} from "../labels.ts";
+import { platformLabels, selectorLabels } from "../labels.ts";
 import type { Resources } from "../model.ts";
-import { CLUSTER_ISSUER, INGRESS_CLASS } from "./app.ts";
+import { CLUSTER_ISSUER, httpsRedirectMiddleware, INGRESS_CLASS } from "./app.ts";
 import { CONFIGMAP_MAX_BYTES, NODE_RUNTIME_IMAGE, NODE_RUNTIME_UID } from "./code-bundle.ts";
 import { type EnvVar, literalEnv, secretEnv } from "./env.ts";
 import { credentialsSecretName } from "./names.ts";
+import { onlyFromTraefik, type TraefikPods } from "./network-policy.ts";
 import { hardenedContainerSecurity, nonRootPodSecurity } from "./pod.ts";
+import { opaqueSecret } from "./secret.ts";
 
 /** The console's namespace (contract 3's default for `SKIPPER_CONSOLE_NAMESPACE`). */
 export const CONSOLE_NAMESPACE = "skipper-console";
@@ -102,7 +96,7 @@ export interface ConsoleInput {
   /** Port the server listens on in the pod. @default 8080 */
   readonly port?: number;
   /** Where Traefik's pods run: only they may connect. @default k3s's bundled Traefik */
-  readonly traefik?: { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> };
+  readonly traefik?: TraefikPods;
 }
 
 export interface ConsoleNames {
@@ -185,13 +179,7 @@ export function consoleUrls(cfg: Pick<ConsoleConfig, "gatewayHost" | "domain">):
 }
 
 function labels(): Record<string, string> {
-  return {
-    [LABEL_COMPONENT]: "console",
-    [LABEL_INSTANCE]: APP,
-    [LABEL_MANAGED_BY]: MANAGED_BY,
-    [LABEL_NAME]: APP,
-    [LABEL_PART_OF]: "skipper",
-  };
+  return platformLabels("console", APP);
 }
 
 function meta(cfg: ConsoleConfig, name: string, annotations?: Record<string, string>) {
@@ -491,26 +479,7 @@ function consoleService(cfg: ConsoleConfig): K8sObject {
 
 /** Only Traefik may open connections to the console-api (k3s enforces NetworkPolicies; probes still pass). */
 function consoleNetworkPolicy(cfg: ConsoleConfig): K8sObject {
-  return {
-    apiVersion: "networking.k8s.io/v1",
-    kind: "NetworkPolicy",
-    metadata: meta(cfg, cfg.names.networkPolicy),
-    spec: {
-      podSelector: { matchLabels: { ...selectorLabels(APP) } },
-      policyTypes: ["Ingress"],
-      ingress: [
-        {
-          from: [
-            {
-              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": cfg.traefik.namespace } },
-              podSelector: { matchLabels: { ...cfg.traefik.podLabels } },
-            },
-          ],
-          ports: [{ protocol: "TCP", port: "http" }],
-        },
-      ],
-    },
-  };
+  return onlyFromTraefik(meta(cfg, cfg.names.networkPolicy), selectorLabels(APP), cfg.traefik);
 }
 
 const TRAEFIK = "traefik.ingress.kubernetes.io";
@@ -534,12 +503,7 @@ function headersMiddleware(cfg: ConsoleConfig): K8sObject {
 }
 
 function redirectMiddleware(cfg: ConsoleConfig): K8sObject {
-  return {
-    apiVersion: "traefik.io/v1alpha1",
-    kind: "Middleware",
-    metadata: meta(cfg, cfg.names.redirectMiddleware),
-    spec: { redirectScheme: { scheme: "https", permanent: true } },
-  };
+  return httpsRedirectMiddleware(meta(cfg, cfg.names.redirectMiddleware));
 }
 
 function ingress(cfg: ConsoleConfig, name: string, host: string, annotations: Record<string, string>, tls: boolean) {
@@ -616,19 +580,7 @@ export function consoleSecrets<V>(
   values: { readonly signingKeyPem: V; readonly adminPassword: V },
 ): K8sObject[] {
   return [
-    {
-      apiVersion: "v1",
-      kind: "Secret",
-      metadata: meta(cfg, cfg.names.signingKeySecret),
-      type: "Opaque",
-      stringData: { [SIGNING_KEY_KEY]: values.signingKeyPem },
-    },
-    {
-      apiVersion: "v1",
-      kind: "Secret",
-      metadata: meta(cfg, cfg.names.adminSecret),
-      type: "Opaque",
-      stringData: { [ADMIN_PASSWORD_KEY]: values.adminPassword },
-    },
+    opaqueSecret(meta(cfg, cfg.names.signingKeySecret), { [SIGNING_KEY_KEY]: values.signingKeyPem }),
+    opaqueSecret(meta(cfg, cfg.names.adminSecret), { [ADMIN_PASSWORD_KEY]: values.adminPassword }),
   ];
 }

@@ -7,6 +7,7 @@ import type { Resources } from "../model.ts";
 import { normaliseDomain } from "../naming.ts";
 import { INGRESS_CLASS } from "./app.ts";
 import { type CodeBundle, NODE_RUNTIME_IMAGE } from "./code-bundle.ts";
+import type { TraefikPods } from "./network-policy.ts";
 
 /** What a deployment of the gateway needs; `gatewayConfig` fills the defaults. */
 export interface GatewayInput {
@@ -42,7 +43,7 @@ export interface GatewayInput {
    * is what makes believing `X-Forwarded-For` from the whole pod network safe.
    * @default k3s's bundled Traefik: namespace kube-system, label app.kubernetes.io/name=traefik
    */
-  readonly traefik?: { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> };
+  readonly traefik?: TraefikPods;
   /** Worker processes (node:cluster) serving HTTP; give the pod at least as many CPUs. @default 1 */
   readonly workers?: number;
 }
@@ -61,7 +62,7 @@ export interface GatewayConfig {
   readonly acmeEmail?: string;
   readonly acmeStaging: boolean;
   readonly ingressClassName: string;
-  readonly traefik: { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> };
+  readonly traefik: TraefikPods;
   readonly workers: number;
   readonly names: GatewayNames;
 }

@@ -16,16 +16,9 @@
  * passes Pulumi secret Outputs and a test passes strings.
  */
 import type { K8sObject } from "../k8s.ts";
-import {
-  LABEL_COMPONENT,
-  LABEL_INSTANCE,
-  LABEL_MANAGED_BY,
-  LABEL_NAME,
-  LABEL_PART_OF,
-  MANAGED_BY,
-  selectorLabels,
-} from "../labels.ts";
+import { platformLabels, selectorLabels } from "../labels.ts";
 import { ACME_PRODUCTION, ACME_STAGING } from "./addons.ts";
+import { httpsRedirectMiddleware } from "./app.ts";
 import {
   codeAnnotations,
   codeCommand,
@@ -35,7 +28,9 @@ import {
   NODE_RUNTIME_UID,
 } from "./code-bundle.ts";
 import type { GatewayConfig } from "./gateway-config.ts";
+import { onlyFromTraefik } from "./network-policy.ts";
 import { hardenedContainerSecurity, nonRootPodSecurity, resourceRequirements } from "./pod.ts";
+import { opaqueSecret } from "./secret.ts";
 
 /** Keys inside the Secrets. */
 export const ADMIN_TOKEN_KEY = "admin-token";
@@ -50,13 +45,7 @@ export function gatewayHosts(cfg: GatewayConfig): [string, string] {
 }
 
 function labels(cfg: GatewayConfig): Record<string, string> {
-  return {
-    [LABEL_COMPONENT]: "gateway",
-    [LABEL_INSTANCE]: cfg.names.app,
-    [LABEL_MANAGED_BY]: MANAGED_BY,
-    [LABEL_NAME]: cfg.names.app,
-    [LABEL_PART_OF]: "skipper",
-  };
+  return platformLabels("gateway", cfg.names.app);
 }
 
 function selector(cfg: GatewayConfig): Record<string, string> {
@@ -226,31 +215,9 @@ function gatewayStatefulSet(cfg: GatewayConfig): K8sObject {
   };
 }
 
-/**
- * Only Traefik may open connections to the gateway pod. k3s enforces NetworkPolicies (its kube-router controller)
- * and lets a node reach its own pods, so the kubelet's probes still pass.
- */
+/** Only Traefik may open connections to the gateway pod (k3s enforces NetworkPolicies; probes still pass). */
 function gatewayNetworkPolicy(cfg: GatewayConfig): K8sObject {
-  return {
-    apiVersion: "networking.k8s.io/v1",
-    kind: "NetworkPolicy",
-    metadata: meta(cfg, cfg.names.networkPolicy),
-    spec: {
-      podSelector: { matchLabels: selector(cfg) },
-      policyTypes: ["Ingress"],
-      ingress: [
-        {
-          from: [
-            {
-              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": cfg.traefik.namespace } },
-              podSelector: { matchLabels: { ...cfg.traefik.podLabels } },
-            },
-          ],
-          ports: [{ protocol: "TCP", port: "http" }],
-        },
-      ],
-    },
-  };
+  return onlyFromTraefik(meta(cfg, cfg.names.networkPolicy), selector(cfg), cfg.traefik);
 }
 
 /**
@@ -296,12 +263,7 @@ function gatewayCertificate(cfg: GatewayConfig): K8sObject {
 }
 
 function gatewayRedirectMiddleware(cfg: GatewayConfig): K8sObject {
-  return {
-    apiVersion: "traefik.io/v1alpha1",
-    kind: "Middleware",
-    metadata: meta(cfg, cfg.names.redirectMiddleware),
-    spec: { redirectScheme: { scheme: "https", permanent: true } },
-  };
+  return httpsRedirectMiddleware(meta(cfg, cfg.names.redirectMiddleware));
 }
 
 /**
@@ -370,19 +332,7 @@ export interface GatewaySecretValues<V> {
  */
 export function gatewaySecrets<V>(cfg: GatewayConfig, values: GatewaySecretValues<V>): K8sObject[] {
   return [
-    {
-      apiVersion: "v1",
-      kind: "Secret",
-      metadata: meta(cfg, cfg.names.adminSecret),
-      type: "Opaque",
-      stringData: { [ADMIN_TOKEN_KEY]: values.adminToken },
-    },
-    {
-      apiVersion: "v1",
-      kind: "Secret",
-      metadata: meta(cfg, cfg.names.cloudflareSecret),
-      type: "Opaque",
-      stringData: { [CLOUDFLARE_TOKEN_KEY]: values.cloudflareApiToken },
-    },
+    opaqueSecret(meta(cfg, cfg.names.adminSecret), { [ADMIN_TOKEN_KEY]: values.adminToken }),
+    opaqueSecret(meta(cfg, cfg.names.cloudflareSecret), { [CLOUDFLARE_TOKEN_KEY]: values.cloudflareApiToken }),
   ];
 }

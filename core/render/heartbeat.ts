@@ -7,7 +7,7 @@
  * minute and hour of the schedule are derived from the cluster id, so many clusters do not all call at the same time.
  */
 import type { K8sObject } from "../k8s.ts";
-import { LABEL_COMPONENT, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, LABEL_PART_OF, MANAGED_BY } from "../labels.ts";
+import { platformLabels } from "../labels.ts";
 import { normaliseDomain } from "../naming.ts";
 import { hardenedContainerSecurity, nonRootPodSecurity } from "./pod.ts";
 
@@ -73,13 +73,7 @@ export function heartbeatConfig(input: HeartbeatInput): HeartbeatConfig {
 }
 
 function labels(): Record<string, string> {
-  return {
-    [LABEL_COMPONENT]: "gateway-registration",
-    [LABEL_INSTANCE]: "gateway-heartbeat",
-    [LABEL_MANAGED_BY]: MANAGED_BY,
-    [LABEL_NAME]: "skipper-gateway-heartbeat",
-    [LABEL_PART_OF]: "skipper",
-  };
+  return platformLabels("gateway-registration", "gateway-heartbeat", "skipper-gateway-heartbeat");
 }
 
 /** Namespace, ServiceAccount and CronJob (the Secret comes from `heartbeatSecret`). */
