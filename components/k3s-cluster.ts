@@ -75,6 +75,8 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
   readonly resolved: pulumi.Output<Cluster>;
   /** The address the world reaches the cluster's apps at: the load balancer's, else the first server's. */
   readonly publicAddress: pulumi.Output<string>;
+  /** Whether the provider put a load balancer in front of the servers (its address is then `publicAddress`). */
+  readonly loadBalanced: boolean;
   /** The host components, in the order of `cluster.hosts`. */
   readonly hosts: readonly K3sHost[];
   /** The first server's k3s install: in-cluster objects are `deletedWith` it. */
@@ -147,6 +149,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
     const kubeName = kubeconfigName(cluster);
     // The kubeconfig and the public address need only the first server's address (and the load balancer's).
     const firstResolved = machineAddresses(machines, undefined, new Set([0])).apply((a) => withAddresses(cluster, a));
+    this.loadBalanced = made.loadBalancer !== undefined;
     this.publicAddress = pulumi
       .all([firstResolved, made.loadBalancer?.address])
       .apply(([c, lb]) => lb ?? c.hosts[0]?.address ?? firstHost.address);
