@@ -70,7 +70,12 @@ export function buildStack(args: DefineStackArgs): StackOutputs {
   const cluster = new K3sCluster("cluster", {
     cluster: stack.cluster,
     infra: args.cluster.provider,
-    addons: renderAddons(stack, { trustedProxies: stack.domain.trustedProxies }),
+    // Rendered once the provider has said whether a load balancer speaks the PROXY protocol to Traefik.
+    addons: (lb) =>
+      renderAddons(stack, {
+        trustedProxies: stack.domain.trustedProxies,
+        ...(lb?.proxyProtocolFrom !== undefined && { proxyProtocolFrom: lb.proxyProtocolFrom }),
+      }),
   });
   const first = cluster.hosts[0]!;
   // With a gateway domain, the cluster registers itself (from its first server, which proves the IP) once k3s is up,

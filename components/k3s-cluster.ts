@@ -20,8 +20,9 @@ import { kubeconfigName, kubeconfigServer, rewriteKubeconfig } from "../core/k3s
 import { planHostSteps } from "../core/k3s/steps.ts";
 import type { K8sObject } from "../core/k8s.ts";
 import type { Cluster } from "../core/model.ts";
+import { isAddressOrCidr } from "../core/validate/domain.ts";
 import { toYaml } from "../core/yaml.ts";
-import { type InfraProvider, type Machine, provisioned } from "../providers/infra-provider.ts";
+import { type InfraProvider, type LoadBalancer, type Machine, provisioned } from "../providers/infra-provider.ts";
 import { K3sHost } from "./k3s-host.ts";
 import { createK8sObjects } from "./k8s-object.ts";
 import { type ClusterTarget, inClusterOptions } from "./options.ts";
@@ -34,8 +35,12 @@ export interface K3sClusterArgs {
   readonly cluster: Cluster;
   /** Where the machines come from. */
   readonly infra: InfraProvider;
-  /** Objects k3s deploys itself from its manifests directory on the servers. @default [] */
-  readonly addons?: readonly K8sObject[];
+  /**
+   * Objects k3s deploys itself from its manifests directory on the servers. A function is called with the provider's
+   * load balancer (or undefined), for add-ons that depend on it: Traefik must know a load balancer that speaks the
+   * PROXY protocol. @default []
+   */
+  readonly addons?: readonly K8sObject[] | ((loadBalancer: LoadBalancer | undefined) => readonly K8sObject[]);
 }
 
 /**
@@ -103,7 +108,15 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterTarge
     this.resolved = resolved;
     // Generated once and kept in state; letters and digits only so it needs no quoting anywhere.
     const token = new random.RandomPassword(`${name}-token`, { length: 48, special: false }, { parent: this });
-    const addons = [...(args.addons ?? []), ...(made.addons ?? [])];
+    for (const peer of made.loadBalancer?.proxyProtocolFrom ?? []) {
+      if (!isAddressOrCidr(peer)) {
+        throw new Error(
+          `cluster ${cluster.id}: provider ${args.infra.name} gave loadBalancer.proxyProtocolFrom ${JSON.stringify(peer)}, which is not an IP address or CIDR`,
+        );
+      }
+    }
+    const own = typeof args.addons === "function" ? args.addons(made.loadBalancer) : (args.addons ?? []);
+    const addons = [...own, ...(made.addons ?? [])];
     const manifests = manifestsYaml(addons);
     // The first server also waits until the add-ons' CRDs exist, before the kubeconfig every object needs is read.
     const waitForCrds = addonCrds(cluster, addons);

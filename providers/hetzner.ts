@@ -12,9 +12,10 @@
  * - a firewall on the public interfaces: 22 (from `firewall.sshSources`), 80 and 443 from anywhere, 6443 (from
  *   `firewall.apiSources`) and ICMP; node traffic on the private network is not filtered by Hetzner's firewalls;
  * - the servers, `count.servers` of them initialising and joining the control plane, then `count.agents`;
- * - optionally a load balancer on the private network that forwards 80 and 443 to every machine: its address is the
- *   cluster's public address (gateway registration, API certificate). The API (6443) is not forwarded by it, so the
- *   firewall's `apiSources` still decides who reaches the API;
+ * - optionally a load balancer on the private network that forwards 80 and 443 to every machine, with a PROXY protocol
+ *   header so Traefik (which trusts it from the load balancer's private address only) sees each client's own address:
+ *   its address is the cluster's public address (gateway registration, API certificate). The API (6443) is not
+ *   forwarded by it, so the firewall's `apiSources` still decides who reaches the API;
  * - in the cluster: the Hetzner CSI driver (its StorageClass is `storageClass`) and the Secret with the API token.
  *
  * The API token is the config secret `hcloud:token` (`pulumi config set --secret hcloud:token`), read by the hcloud
@@ -327,6 +328,11 @@ export class HetznerProvider implements InfraProvider {
     ];
   }
 
+  /** The load balancer's fixed private address (the subnet's .5): what Traefik sees its connections come from. */
+  loadBalancerAddress(): string {
+    return ipv4((parseCidr4(this.s.subnet)?.base ?? 0) + 5);
+  }
+
   /** The fixed private address of host `index` (the subnet's .10 onwards; .5 is the load balancer's). */
   privateAddress(index: number): string {
     return ipv4((parseCidr4(this.s.subnet)?.base ?? 0) + 10 + index);
@@ -409,7 +415,9 @@ export class HetznerProvider implements InfraProvider {
       : undefined;
     return {
       machines,
-      ...(loadBalancer ? { loadBalancer: { address: loadBalancer } } : {}),
+      ...(loadBalancer
+        ? { loadBalancer: { address: loadBalancer, proxyProtocolFrom: [this.loadBalancerAddress()] } }
+        : {}),
       addons: [
         csiHelmChart({
           clusterId: cluster.id,
@@ -466,7 +474,7 @@ export class HetznerProvider implements InfraProvider {
     const lbId = lb.id.apply((v) => Number(v));
     const attached = new hcloud.LoadBalancerNetwork(
       `${prefix}-lb-network`,
-      { loadBalancerId: lbId, subnetId: subnet.id, ip: ipv4((parseCidr4(this.s.subnet)?.base ?? 0) + 5) },
+      { loadBalancerId: lbId, subnetId: subnet.id, ip: this.loadBalancerAddress() },
       { parent, dependsOn: [subnet, network] },
     );
     cluster.hosts.forEach((host, i) => {
@@ -477,10 +485,11 @@ export class HetznerProvider implements InfraProvider {
       );
     });
     for (const port of [80, 443]) {
-      // Plain TCP: TLS ends at Traefik (Let's Encrypt certificates live in the cluster).
+      // TCP: TLS ends at Traefik (Let's Encrypt certificates live in the cluster). Each connection starts with a PROXY
+      // protocol header naming the client, which Traefik believes from the load balancer's private address only.
       new hcloud.LoadBalancerService(
         `${prefix}-lb-${port}`,
-        { loadBalancerId: lb.id, protocol: "tcp", listenPort: port, destinationPort: port, proxyprotocol: false },
+        { loadBalancerId: lb.id, protocol: "tcp", listenPort: port, destinationPort: port, proxyprotocol: true },
         opts,
       );
     }

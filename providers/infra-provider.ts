@@ -37,6 +37,13 @@ export interface LoadBalancer {
    * servers' API certificate covers it.
    */
   readonly address: pulumi.Input<string>;
+  /**
+   * The load balancer's own addresses as Traefik sees them (e.g. its fixed private address), when it puts a PROXY
+   * protocol header in front of each connection: Traefik then reads the client's address from the header, from these
+   * peers only. Plain values known up front (they go into the add-on manifests). @default [] (plain TCP: Traefik sees
+   * the load balancer as the client)
+   */
+  readonly proxyProtocolFrom?: readonly string[];
 }
 
 /** What `provision` made. */

@@ -3,7 +3,8 @@
  * itself and keeps retrying until CRDs exist, so the order of the objects does not matter there):
  *
  * - `HelmChartConfig` for the Traefik that k3s bundles (never patch what k3s deploys). Access logs on, and the
- *   addresses whose `X-Forwarded-*` headers Traefik believes (the gateway, a load balancer) configurable.
+ *   addresses whose `X-Forwarded-*` headers Traefik believes (the gateway, a load balancer) configurable, and the
+ *   load balancer that speaks the PROXY protocol to it, when the provider made one.
  *   There is deliberately NO global `web` → `websecure` redirect: traffic from the subdomain gateway arrives as plain
  *   HTTP on port 80 after the gateway terminated TLS, and a global redirect would send it around in a loop. Custom
  *   domains get their redirect per route instead (see `core/render/app.ts`).
@@ -52,6 +53,15 @@ export interface AddonOptions {
    * it learns that address from Traefik's `X-Forwarded-For`. @default false
    */
   readonly preserveClientIp?: boolean;
+  /**
+   * Addresses that put a PROXY protocol header in front of every connection they forward to Traefik: a TCP load
+   * balancer in front of the cluster (the provider's `loadBalancer.proxyProtocolFrom`). Traefik takes the client's
+   * address from that header, so `trustedProxies` and apps see the real client instead of the load balancer. Only
+   * these peers may send the header (from anyone else it is ignored), and only plain addresses known up front (they are
+   * written into the add-on manifests). Implies `preserveClientIp`: the peer must reach Traefik with its own address.
+   * @default [] (no PROXY protocol)
+   */
+  readonly proxyProtocolFrom?: readonly string[];
 }
 
 const LABELS = { [LABEL_MANAGED_BY]: MANAGED_BY } as const;
@@ -63,12 +73,19 @@ export function renderAddons(stack: Stack, options: AddonOptions = {}): K8sObjec
 /** The values handed to k3s's Traefik chart. */
 export function traefikValues(options: AddonOptions = {}): Record<string, unknown> {
   const trusted = [...(options.trustedProxies ?? [])].sort();
+  const proxies = [...new Set(options.proxyProtocolFrom ?? [])].sort();
   const values: Record<string, unknown> = { logs: { access: { enabled: true } } };
-  if (trusted.length > 0) {
-    const forwardedHeaders = { trustedIPs: trusted };
-    values["ports"] = { web: { forwardedHeaders }, websecure: { forwardedHeaders } };
+  // The same settings for both entry points (plain HTTP from the gateway, HTTPS from browsers).
+  const entryPoint: Record<string, unknown> = {
+    ...(trusted.length > 0 && { forwardedHeaders: { trustedIPs: trusted } }),
+    ...(proxies.length > 0 && { proxyProtocol: { trustedIPs: proxies } }),
+  };
+  if (Object.keys(entryPoint).length > 0) values["ports"] = { web: entryPoint, websecure: entryPoint };
+  // kube-proxy masquerades external traffic under the default policy `Cluster`: Traefik would see a node's address,
+  // and a PROXY header from the load balancer would no longer come from a trusted peer.
+  if (options.preserveClientIp || proxies.length > 0) {
+    values["service"] = { spec: { externalTrafficPolicy: "Local" } };
   }
-  if (options.preserveClientIp) values["service"] = { spec: { externalTrafficPolicy: "Local" } };
   return values;
 }
 
@@ -77,7 +94,7 @@ function traefikConfig(options: AddonOptions): K8sObject {
     apiVersion: "helm.cattle.io/v1",
     kind: "HelmChartConfig",
     metadata: { name: "traefik", namespace: "kube-system", labels: LABELS },
-    spec: { valuesContent: stringify(traefikValues(options), { sortMapEntries: true }) },
+    spec: { valuesContent: stringify(traefikValues(options), { sortMapEntries: true, aliasDuplicateObjects: false }) },
   };
 }
 

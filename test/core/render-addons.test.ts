@@ -47,6 +47,27 @@ describe("renderAddons", () => {
     assert.deepEqual(values.ports.websecure.forwardedHeaders.trustedIPs, ["10.0.0.0/8", "198.51.100.7/32"]);
   });
 
+  it("reads the PROXY protocol only from the given load balancer, and keeps its address through kube-proxy", () => {
+    const config = byKind(
+      renderAddons(stack, { trustedProxies: ["198.51.100.7"], proxyProtocolFrom: ["10.0.1.5", "10.0.1.5"] }) as Rec[],
+      "HelmChartConfig",
+    );
+    const text: string = config["spec"].valuesContent;
+    assert.doesNotMatch(text, /[&*]a\d/, "no YAML anchors or aliases: each entry point is written out");
+    const values = parse(text);
+    for (const entryPoint of ["web", "websecure"]) {
+      assert.deepEqual(values.ports[entryPoint].proxyProtocol, { trustedIPs: ["10.0.1.5"] });
+      assert.deepEqual(values.ports[entryPoint].forwardedHeaders, { trustedIPs: ["198.51.100.7"] });
+    }
+    assert.equal(values.service.spec.externalTrafficPolicy, "Local");
+    const plain = parse(
+      byKind(renderAddons(stack, { trustedProxies: ["198.51.100.7"] }) as Rec[], "HelmChartConfig")["spec"]
+        .valuesContent,
+    );
+    assert.equal(plain.ports.web.proxyProtocol, undefined, "no PROXY protocol without a load balancer that sends it");
+    assert.equal(plain.service, undefined, "the default traffic policy without it");
+  });
+
   it("installs a pinned cert-manager with its CRDs into its own namespace", () => {
     const chart = byKind(objects, "HelmChart");
     assert.equal(chart["metadata"].namespace, "kube-system");

@@ -208,6 +208,28 @@ describe("stacks/hetzner.ts under mocks", () => {
     assert.equal(ev.result.gatewayClusterId, "acme");
   });
 
+  it("sends the client's address through the load balancer: PROXY protocol, trusted from its private address only", () => {
+    const services = ev.ofType("hcloud:index/loadBalancerService:LoadBalancerService");
+    assert.deepEqual(
+      services.map((s) => input<boolean>(s, "proxyprotocol")),
+      [true, true],
+    );
+    const attached = ev.get("hcloud:index/loadBalancerNetwork:LoadBalancerNetwork", "hcloud-acme-lb-network");
+    const lbPrivate = input(attached, "ip");
+    assert.equal(lbPrivate, "10.0.1.5");
+    const traefik = addons().find((o) => o.kind === "HelmChartConfig" && o.metadata.name === "traefik");
+    assert.ok(traefik, "Traefik's settings are among the add-ons");
+    const values = parse((traefik["spec"] as { valuesContent: string }).valuesContent) as {
+      ports: Record<string, { proxyProtocol?: { trustedIPs: string[]; insecure?: boolean } }>;
+      service?: { spec?: { externalTrafficPolicy?: string } };
+    };
+    for (const entryPoint of ["web", "websecure"]) {
+      assert.deepEqual(values.ports[entryPoint]?.proxyProtocol, { trustedIPs: [lbPrivate] }, entryPoint);
+    }
+    // kube-proxy must not masquerade the load balancer's connections, or the header would come from a node address.
+    assert.equal(values.service?.spec?.externalTrafficPolicy, "Local");
+  });
+
   it("installs the Hetzner CSI driver, with the API token in a Secret made through the cluster's provider", () => {
     const chart = addons().find((o) => o.kind === "HelmChart" && o.metadata.name === "hcloud-csi");
     assert.ok(chart, "the CSI chart is among the add-ons k3s deploys");
