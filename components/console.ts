@@ -16,6 +16,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { signingKeyPem } from "../core/ed25519-key.ts";
 import {
   type ConsoleArchive,
   type ConsoleInput,
@@ -23,7 +24,6 @@ import {
   consoleSecrets,
   consoleUrls,
   renderConsole,
-  signingKeyPem,
 } from "../core/render/console.ts";
 import { archiveFiles } from "./code-archive.ts";
 import { type ConsoleFilesOptions, consoleFiles } from "./console-bundle.ts";

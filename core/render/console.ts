@@ -23,7 +23,6 @@
  * Secret values never appear here: `consoleSecrets` takes them in whatever type the caller holds (Pulumi Outputs in
  * the component, strings in tests).
  */
-import { createHash } from "node:crypto";
 import {
   CLUSTER_PERMISSIONS,
   mergePermissions,
@@ -184,20 +183,6 @@ function labels(): Record<string, string> {
 
 function meta(cfg: ConsoleConfig, name: string, annotations?: Record<string, string>) {
   return { name, namespace: cfg.namespace, labels: labels(), ...(annotations && { annotations }) };
-}
-
-/**
- * The Ed25519 signing key (PKCS #8 PEM, what `jose.importPKCS8(pem, "EdDSA")` and `crypto.createPrivateKey` read)
- * whose 32-byte seed is the SHA-256 of `secret`. The component feeds it a generated 64-character random string, so
- * the key is as random as that string and stays the same for as long as the string does.
- */
-export function signingKeyPem(secret: string): string {
-  if (secret.length < 32) throw new Error("the signing key secret must have at least 32 characters");
-  const seed = createHash("sha256").update(secret, "utf8").digest();
-  // PKCS #8 PrivateKeyInfo for Ed25519 (RFC 8410): the fixed header, then the seed as an OCTET STRING.
-  const der = Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), seed]);
-  const body = der.toString("base64");
-  return `-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----\n`;
 }
 
 /** Every non-secret object, namespace first. */

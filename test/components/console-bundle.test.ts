@@ -20,9 +20,10 @@ import { type PackedConsole, packConsole } from "../../components/console.ts";
 import { ARGON2_WASI_PACKAGE, CONSOLE_API_FILE } from "../../components/console-bundle.ts";
 import { startMemoryKube } from "../../console-api/memory-kube/index.ts";
 import { USERS_SECRET } from "../../console-api/users/store.ts";
+import { signingKeyPem } from "../../core/ed25519-key.ts";
 import type { K8sObject } from "../../core/k8s.ts";
 import { CONFIGMAP_MAX_BYTES } from "../../core/render/code-bundle.ts";
-import { consoleConfig, renderConsole, signingKeyPem, unpackScript } from "../../core/render/console.ts";
+import { consoleConfig, renderConsole, unpackScript } from "../../core/render/console.ts";
 
 const FIXTURE = "test/components/fixtures/console-entry.ts";
 const temps: string[] = [];

@@ -14,6 +14,7 @@ import {
   OWN_NAMESPACE_PERMISSIONS,
   type Permission,
 } from "../../core/console/permissions.ts";
+import { signingKeyPem } from "../../core/ed25519-key.ts";
 import type { K8sObject } from "../../core/k8s.ts";
 import { CONFIGMAP_MAX_BYTES } from "../../core/render/code-bundle.ts";
 import {
@@ -27,7 +28,6 @@ import {
   defaultAdminEmail,
   renderConsole,
   serviceCredentials,
-  signingKeyPem,
 } from "../../core/render/console.ts";
 import { validateStack } from "../../core/validate/stack.ts";
 import { EXAMPLE_SPEC } from "../support/example-stack.ts";
