@@ -10,8 +10,12 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildSync, type Message } from "esbuild";
+import { buildSync, version as esbuildVersion, type Message } from "esbuild";
 import type { CodeBundle } from "../core/render/code-bundle.ts";
+import { bundleCacheDir, bundleCacheKey, readCachedBundle, writeCachedBundle } from "./bundle-cache.ts";
+
+/** The Node version bundles are built for (the pinned image runs Node 24). */
+const TARGET = "node24";
 
 /**
  * The repository root: the folder above `components/` in a checkout, or the package folder when this file runs compiled
@@ -47,7 +51,8 @@ export interface BundleOptions {
   /** Packages left out of the bundle (they must then exist in the image, which the stock Node image does not have). */
   readonly external?: readonly string[];
   /**
-   * Reuse an earlier bundle of the same entry in this process.
+   * Reuse an earlier bundle of the same entry: in this process, and from the disk cache when none of its input files
+   * changed (`bundle-cache.ts`). `false` always builds.
    * @default true
    */
   readonly cache?: boolean;
@@ -55,7 +60,15 @@ export interface BundleOptions {
 
 const cache = new Map<string, CodeBundle>();
 
-/** Bundle `entry` into one ES module for Node 20. Results are cached per process (the sources do not change mid-run). */
+/** Forget the bundles of this process (the disk cache stays): the next `bundleEntry` looks at the sources again. */
+export function forgetBundles(): void {
+  cache.clear();
+}
+
+/**
+ * Bundle `entry` into one ES module for Node 24. Results are cached per process (the sources do not change mid-run)
+ * and on disk, keyed on the content of every file the build read.
+ */
 export function bundleEntry(opts: BundleOptions): CodeBundle {
   const root = path.resolve(opts.root ?? REPO_ROOT);
   const absolute = path.resolve(root, opts.entry);
@@ -71,30 +84,11 @@ export function bundleEntry(opts: BundleOptions): CodeBundle {
       `cannot bundle ${entry}: no such file under ${root}. Pass the entry relative to the repository root.`,
     );
   }
-  let output: Uint8Array;
-  try {
-    const result = buildSync({
-      entryPoints: [absolute],
-      absWorkingDir: root,
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node24",
-      minify,
-      legalComments: "none",
-      charset: "utf8",
-      sourcemap: false,
-      write: false,
-      logLevel: "silent",
-      banner: { js: REQUIRE_SHIM },
-      external: [...(opts.external ?? [])],
-    });
-    const file = result.outputFiles[0];
-    if (!file) throw new Error("esbuild produced no output");
-    output = file.contents;
-  } catch (err) {
-    throw new Error(`cannot bundle ${entry}: ${describeBuildFailure(err)}`);
-  }
+  const settings = { entry, fileName, minify, external: opts.external ?? [], esbuild: esbuildVersion, TARGET };
+  const cacheDir = opts.cache === false ? undefined : bundleCacheDir(root);
+  const cacheKey = bundleCacheKey(root, settings);
+  let output = readCachedBundle(cacheDir, root, cacheKey);
+  if (output === undefined) output = build(absolute, root, entry, minify, opts.external ?? [], cacheDir, cacheKey);
   const code = Buffer.from(output).toString("utf8");
   const bundle: CodeBundle = {
     entry,
@@ -105,6 +99,47 @@ export function bundleEntry(opts: BundleOptions): CodeBundle {
   };
   cache.set(key, bundle);
   return bundle;
+}
+
+/** Run esbuild, and keep the result in the disk cache with the files it read. */
+function build(
+  absolute: string,
+  root: string,
+  entry: string,
+  minify: boolean,
+  external: readonly string[],
+  cacheDir: string | undefined,
+  cacheKey: string,
+): Uint8Array {
+  let output: Uint8Array;
+  let inputs: string[];
+  try {
+    const result = buildSync({
+      entryPoints: [absolute],
+      absWorkingDir: root,
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: TARGET,
+      minify,
+      legalComments: "none",
+      charset: "utf8",
+      sourcemap: false,
+      write: false,
+      logLevel: "silent",
+      banner: { js: REQUIRE_SHIM },
+      external: [...external],
+      metafile: true,
+    });
+    const file = result.outputFiles[0];
+    if (!file) throw new Error("esbuild produced no output");
+    output = file.contents;
+    inputs = Object.keys(result.metafile.inputs);
+  } catch (err) {
+    throw new Error(`cannot bundle ${entry}: ${describeBuildFailure(err)}`);
+  }
+  writeCachedBundle(cacheDir, root, cacheKey, inputs, output);
+  return output;
 }
 
 function describeBuildFailure(err: unknown): string {
