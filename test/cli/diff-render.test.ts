@@ -90,6 +90,26 @@ describe("kip diff comparison", () => {
     assert.deepEqual(diffFields(a, a, { scope: "s", prints: printsA }, { scope: "s", prints: printsA }), []);
   });
 
+  it("reports a changed binaryData value by size and hash, never its bytes", () => {
+    const archive = (fill: number) => Buffer.alloc(3000, fill).toString("base64");
+    const cm = (data: Record<string, string>) => ({ kind: "ConfigMap", binaryData: data, data: { note: "x" } });
+    const changes = diffFields(cm({ part: archive(1) }), cm({ part: archive(2), "extra.bin": archive(3) }));
+    assert.deepEqual(
+      changes.map((c) => c.path),
+      ['binaryData["extra.bin"]', "binaryData.part"],
+    );
+    const [added, changed] = changes;
+    assert.equal(Object.hasOwn(added!, "old"), false, "an added entry has no old value");
+    assert.match(String(added!.new), /^<3000 bytes, sha256 [0-9a-f]{16}…>$/);
+    assert.match(String(changed!.old), /^<3000 bytes, sha256 [0-9a-f]{16}…>$/);
+    assert.notEqual(changed!.old, changed!.new, "different content, different hash");
+    assert.ok(!JSON.stringify(changes).includes(archive(2).slice(0, 40)), "no base64 in the report");
+    // Elsewhere, strings are shown as they are.
+    assert.deepEqual(diffFields(cm({}), { ...cm({}), data: { note: "y" } }), [
+      { path: "data.note", old: "x", new: "y" },
+    ]);
+  });
+
   it("finds no difference between a side and itself (random objects)", () => {
     const seed = Number(process.env["SEED"] ?? Date.now() % 100000);
     console.log(`seed ${seed}`);
