@@ -24,6 +24,10 @@ export interface GatewayConfig {
   readonly rateLimitBurst: number;
   /** On SIGTERM, how long in-flight requests get before connections are cut. */
   readonly drainTimeoutMs: number;
+  /** A proof-of-address challenge's bound: connect plus the whole answer. */
+  readonly proofTimeoutMs: number;
+  /** Proof challenges running at once; more get 503 + Retry-After. */
+  readonly proofMaxInFlight: number;
 }
 
 /** The flags as commander hands them over (strings, booleans, string lists). */
@@ -40,6 +44,8 @@ export interface GatewayFlags {
   rateLimit?: string;
   rateBurst?: string;
   drainTimeout?: string;
+  proofTimeout?: string;
+  proofMaxInFlight?: string;
 }
 
 /** Every flag of `kip gateway serve` (also accepted by the bundled gateway entry): one list for both parsers. */
@@ -84,6 +90,16 @@ export const GATEWAY_OPTIONS = [
     flag: "drain-timeout",
     arg: "<duration>",
     help: "on SIGTERM, how long in-flight requests may take to finish (default 20s)",
+  },
+  {
+    flag: "proof-timeout",
+    arg: "<duration>",
+    help: "how long a cluster's address may take to answer a proof challenge (default 5s)",
+  },
+  {
+    flag: "proof-max-in-flight",
+    arg: "<n>",
+    help: "proof challenges the gateway sends at once; more registrations get 503 (default 32)",
   },
 ] as const;
 
@@ -178,5 +194,7 @@ export function resolveConfig(flags: GatewayFlags, env: NodeJS.ProcessEnv = proc
     rateLimitPerMinute: integer(flags.rateLimit ?? "60", "--rate-limit", 1, 1_000_000),
     rateLimitBurst: integer(flags.rateBurst ?? "30", "--rate-burst", 1, 1_000_000),
     drainTimeoutMs: parseDuration(flags.drainTimeout ?? "20s", "--drain-timeout"),
+    proofTimeoutMs: parseDuration(flags.proofTimeout ?? "5s", "--proof-timeout"),
+    proofMaxInFlight: integer(flags.proofMaxInFlight ?? "32", "--proof-max-in-flight", 1, 10_000),
   };
 }

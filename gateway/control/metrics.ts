@@ -124,6 +124,9 @@ export class ServingMetrics {
 export interface OwnerFigures {
   registrations(): number;
   events(): Readonly<Record<string, number>>;
+  /** Proof-of-address challenges by result (passed, or why they failed). */
+  proofs(): Readonly<Record<string, number>>;
+  proofsInFlight(): number;
   compactions(): number;
   logBytes(): number;
   workers(): number;
@@ -143,6 +146,17 @@ export function ownerMetrics(f: OwnerFigures): Registry {
       for (const [event, n] of Object.entries(f.events())) this.inc({ event }, n);
     },
   });
+  new Counter({
+    name: "skipper_gateway_address_proofs_total",
+    help: "Proof-of-address challenges by result (passed, unreachable, timeout, redirect, status, too-large, bad-signature, busy)",
+    labelNames: ["result"],
+    registers: [r],
+    collect() {
+      this.reset();
+      for (const [result, n] of Object.entries(f.proofs())) this.inc({ result }, n);
+    },
+  });
+  readGauge(r, "skipper_gateway_address_proofs_in_flight", "Proof-of-address challenges running now", f.proofsInFlight);
   readCounter(r, "skipper_gateway_registry_compactions_total", "Registry log compactions", f.compactions);
   readGauge(r, "skipper_gateway_registry_log_bytes", "Registry log bytes since the last snapshot", f.logBytes);
   readGauge(r, "skipper_gateway_workers", "Processes serving requests", f.workers);

@@ -34,6 +34,7 @@ export function openOwner(config: GatewayConfig): Owner {
     allowPrivate: config.allowPrivate,
     ttlMs: config.heartbeatTtlMs,
     ...(config.adminToken === undefined ? {} : { adminToken: config.adminToken }),
+    proof: { timeoutMs: config.proofTimeoutMs, maxInFlight: config.proofMaxInFlight },
   });
   const limiter = new RateLimiter(config.rateLimitPerMinute, config.rateLimitBurst);
   const every = Math.min(60_000, Math.max(50, Math.floor(config.heartbeatTtlMs / 4)));
@@ -51,6 +52,8 @@ export function openOwner(config: GatewayConfig): Owner {
       ownerMetrics({
         registrations: () => registry.size,
         events: () => ({ ...rules.counters }),
+        proofs: () => ({ ...rules.proofs.counts }),
+        proofsInFlight: () => rules.proofs.inFlight,
         compactions: () => registry.compactions,
         logBytes: () => registry.logBytes,
         workers,

@@ -142,15 +142,21 @@ test("serving metrics: counters read at scrape time, latency histograms by plane
   assert.notDeepEqual(before, await a.registry.getMetricsAsJSON(), "the figures moved");
 });
 
-test("owner metrics: registrations, events and registry figures", async () => {
+test("owner metrics: registrations, events, address proofs and registry figures", async () => {
   const events = { created: 3, refused: 1 };
+  const proofs = { passed: 5, "bad-signature": 2 };
   const text = await ownerMetrics({
     registrations: () => 2,
     events: () => events,
+    proofs: () => proofs,
+    proofsInFlight: () => 1,
     compactions: () => 1,
     logBytes: () => 4096,
     workers: () => 4,
   }).metrics();
+  assert.match(text, /^skipper_gateway_address_proofs_total\{result="passed"\} 5$/m);
+  assert.match(text, /^skipper_gateway_address_proofs_total\{result="bad-signature"\} 2$/m);
+  assert.match(text, /^skipper_gateway_address_proofs_in_flight 1$/m);
   assert.match(text, /^skipper_gateway_registrations 2$/m);
   assert.match(text, /^skipper_gateway_registration_events_total\{event="created"\} 3$/m);
   assert.match(text, /^skipper_gateway_registry_compactions_total 1$/m);
