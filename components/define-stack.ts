@@ -20,6 +20,7 @@ import { Console } from "./console.ts";
 import { registerStackCluster } from "./gateway-registration.ts";
 import { K3sCluster } from "./k3s-cluster.ts";
 import { Project } from "./project.ts";
+import { releaseDataOnDestroy } from "./release-data.ts";
 import { Service, serviceCredentialsKey } from "./service.ts";
 
 /** A stack as the user writes it: the cluster's machines come from an `InfraProvider` instead of a host list. */
@@ -95,10 +96,16 @@ export function buildStack(args: DefineStackArgs): StackOutputs {
   // its old password back); volumes of the provider's StorageClass.
   const credentialsKey = serviceCredentialsKey();
   const storageClass = args.cluster.provider.storageClass;
+  // Services with deleteDataOnDestroy: a step on the first server deletes their volumes on destroy; they wait for it.
+  const releaseData = releaseDataOnDestroy("cluster", cluster, stack);
   const services = new Map(
     stack.services.map((s) => [
       s.name,
-      new Service(s.name, { service: s, cluster, storageClass, credentialsKey }, after(s.project)),
+      new Service(
+        s.name,
+        { service: s, cluster, storageClass, credentialsKey },
+        after(s.project, s.deleteDataOnDestroy && releaseData ? [releaseData] : []),
+      ),
     ]),
   );
   const apps: Record<string, string[]> = {};
