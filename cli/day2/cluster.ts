@@ -1,12 +1,13 @@
 /**
  * The Kubernetes API for `kip status` and `kip logs`, through `@kubernetes/client-node`: the kubeconfig is a file
  * given with --kubeconfig (and --context), or else the stack's own kubeconfig read through the Pulumi CLI and kept in
- * memory only. The views (state of an app, what is wrong with a pod and what to do) are the console-api's, so the
- * terminal and the web console say the same thing.
+ * memory only. The views (state of an app, what is wrong with a pod and what to do) come from `core/console/`, as the
+ * console-api's do, so the terminal and the web console say the same thing.
  */
 import { readFileSync } from "node:fs";
 import { AppsV1Api, CoreV1Api, KubeConfig, NetworkingV1Api } from "@kubernetes/client-node";
-import { nodeView } from "../../console-api/views/dashboard.ts";
+import type { AppView, NodeView, ServiceView } from "../../core/console/api.ts";
+import { nodeView } from "../../core/console/nodes.ts";
 import {
   appView,
   PodIndex,
@@ -14,8 +15,7 @@ import {
   UrlIndex,
   type WorkloadFailure,
   workloadFailures,
-} from "../../console-api/views/workloads.ts";
-import type { AppView, NodeView, ServiceView } from "../../core/console/api.ts";
+} from "../../core/console/workloads.ts";
 import { readStackKubeconfig } from "./stack-kubeconfig.ts";
 
 export interface ClusterFlags {

@@ -12,16 +12,10 @@ import type {
   V1Secret,
   V1StatefulSet,
 } from "@kubernetes/client-node";
+import type { NodeUsage } from "../../core/console/nodes.ts";
 import { LABEL_MANAGED_BY, LABEL_PROJECT } from "../../core/labels.ts";
 import type { ReadCache } from "./cache.ts";
 import { type Kube, kubeStatus, MERGE_PATCH, orMissing, STRATEGIC_MERGE_PATCH } from "./client.ts";
-
-/** metrics.k8s.io usage of a node, as quantities. */
-export interface NodeUsage {
-  readonly name: string;
-  readonly cpu: string;
-  readonly memory: string;
-}
 
 /** Who made a namespace that the console created (stack-made ones say `skipper`). */
 export const CONSOLE_MANAGER = "skipper-console";

@@ -14,10 +14,18 @@ import {
   scaleRequestSchema,
   scaleSchema,
 } from "../../core/console/api.ts";
+import {
+  appDetail,
+  appView,
+  isStackOwned,
+  NO_URLS,
+  PodIndex,
+  stackNotice,
+  UrlIndex,
+} from "../../core/console/workloads.ts";
 import { requireProject } from "../access.ts";
 import { userOf } from "../context.ts";
 import { conflict, notFound } from "../errors.ts";
-import { appDetail, appView, isStackOwned, NO_URLS, PodIndex, stackNotice, UrlIndex } from "../views/workloads.ts";
 import { appParams, projectParams, replies } from "./schemas.ts";
 
 type AppRequest = FastifyRequest<{ Params: { project: string; app: string } }>;

@@ -4,10 +4,10 @@
  */
 import type { FastifyInstance } from "fastify";
 import { dashboardSchema } from "../../core/console/api.ts";
+import { nodeView } from "../../core/console/nodes.ts";
+import { appView, health, NO_URLS, PodIndex, serviceView, workloadFailures } from "../../core/console/workloads.ts";
 import { visibleProjects } from "../access.ts";
 import { userOf } from "../context.ts";
-import { nodeView } from "../views/dashboard.ts";
-import { appView, health, NO_URLS, PodIndex, serviceView, workloadFailures } from "../views/workloads.ts";
 import { replies } from "./schemas.ts";
 
 const MAX_FAILURES = 50;

@@ -1,9 +1,9 @@
 /** `GET /api/v1/routes`: every host of the projects the user can read, the app behind it and its TLS state. */
 import type { FastifyInstance } from "fastify";
 import { routesSchema } from "../../core/console/api.ts";
+import { certificateState, routeCandidates, routeView, tlsWithoutSecret } from "../../core/console/routes.ts";
 import { visibleProjects } from "../access.ts";
 import { userOf } from "../context.ts";
-import { certificateState, routeCandidates, routeView, tlsWithoutSecret } from "../views/routes.ts";
 import { replies } from "./schemas.ts";
 
 export async function hostRoutes(app: FastifyInstance): Promise<void> {

@@ -13,12 +13,12 @@ import {
   projectsSchema,
   putMembersSchema,
 } from "../../core/console/api.ts";
+import { iso } from "../../core/console/pods.ts";
 import { LABEL_MANAGED_BY, MANAGED_BY } from "../../core/labels.ts";
 import { requireAdmin, requireProject, visibleProjects } from "../access.ts";
 import { userOf } from "../context.ts";
 import { badRequest, conflict } from "../errors.ts";
 import { kubeStatus } from "../kube/client.ts";
-import { iso } from "../views/pods.ts";
 import { projectParams, replies } from "./schemas.ts";
 
 type WithProject = FastifyRequest<{ Params: { project: string } }>;

@@ -5,11 +5,11 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { CredentialsResponse } from "../../core/console/api.ts";
 import { credentialsSchema, serviceDetailSchema, servicesSchema } from "../../core/console/api.ts";
+import { PodIndex, serviceDetail, serviceView } from "../../core/console/workloads.ts";
 import { credentialsSecretName } from "../../core/render/names.ts";
 import { requireProject } from "../access.ts";
 import { userOf } from "../context.ts";
 import { notFound } from "../errors.ts";
-import { PodIndex, serviceDetail, serviceView } from "../views/workloads.ts";
 import { projectParams, replies, serviceParams } from "./schemas.ts";
 
 type ServiceRequest = FastifyRequest<{ Params: { project: string; service: string } }>;

@@ -4,7 +4,7 @@
  */
 import { X509Certificate } from "node:crypto";
 import type { V1Ingress, V1Secret } from "@kubernetes/client-node";
-import type { RouteView } from "../../core/console/api.ts";
+import type { RouteView } from "./api.ts";
 
 type Tls = RouteView["tls"];
 

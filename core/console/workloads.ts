@@ -3,14 +3,8 @@
  * image, URLs, env names, pods. Pure functions over what the Kubernetes API returned.
  */
 import type { CoreV1Event, V1Deployment, V1Ingress, V1Pod, V1StatefulSet } from "@kubernetes/client-node";
-import type { AppDetailResponse, AppView, ServiceDetailResponse, ServiceView } from "../../core/console/api.ts";
-import {
-  ANNOTATION_DECLARED_REPLICAS,
-  LABEL_MANAGED_BY,
-  LABEL_NAME,
-  LABEL_VERSION,
-  MANAGED_BY,
-} from "../../core/labels.ts";
+import { ANNOTATION_DECLARED_REPLICAS, LABEL_MANAGED_BY, LABEL_NAME, LABEL_VERSION, MANAGED_BY } from "../labels.ts";
+import type { AppDetailResponse, AppView, ServiceDetailResponse, ServiceView } from "./api.ts";
 import { iso, type PodProblem, podProblem, podView } from "./pods.ts";
 
 type Workload = V1Deployment | V1StatefulSet;

@@ -3,7 +3,7 @@
  * out of memory, keeps crashing, cannot pull its image or lacks a Secret, or a pod the scheduler cannot place.
  */
 import type { CoreV1Event, V1ContainerStatus, V1Pod } from "@kubernetes/client-node";
-import type { PodView } from "../../core/console/api.ts";
+import type { PodView } from "./api.ts";
 
 type ContainerView = PodView["containers"][number];
 
