@@ -80,10 +80,12 @@ export function buildStack(args: DefineStackArgs): StackOutputs {
   });
   const first = cluster.hosts[0]!;
   // With a gateway domain, the cluster registers itself (from its first server, which proves the IP) once k3s is up,
-  // with its public address (a load balancer's, or a server's known only once it exists).
+  // with its public address (a load balancer's, or a server's known only once it exists). Behind a load balancer the
+  // address is proven by challenge instead (components/gateway-registration.ts).
   const registration = registerStackCluster(stack, cluster, {
     host: first.resolvedHost,
     address: cluster.publicAddress,
+    loadBalanced: cluster.loadBalanced,
     connection: first.connection,
     ready: first.last,
   });

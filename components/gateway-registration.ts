@@ -3,7 +3,15 @@
  * the request's source address proves the IP an IP-derived id is granted for (DESIGN.md §6). Then it keeps the
  * registration alive from inside the cluster with a CronJob that sends a heartbeat every six hours.
  *
+ * Behind a load balancer (`challenge: true`) the source address is the server's, not the address the gateway is to
+ * relay to, so the address is proven by challenge instead (core/gateway-proof.ts): the component generates an
+ * Ed25519 key (a `RandomPassword` seed, as the console's signing key), deploys the proof responder
+ * (core/render/gateway-proof.ts) with it, and the registration sends its public half as `proofKey` once the
+ * responder's objects are ready.
+ *
  * Steps:
+ *  0. With `challenge`: in the cluster, the registration's Namespace and the proof responder (ConfigMap, key Secret,
+ *     Deployment, Service, NetworkPolicy, Ingress); the register step waits for them.
  *  1. `<name>-register` (remote): POST `/v1/clusters`, or PUT the current address when this host already holds a
  *     token (safe to run again; runs again when the address or port changes). The token stays in a root-only file;
  *     it is never printed, and never on a command line. On destroy it releases the id.
@@ -12,9 +20,13 @@
  */
 import { remote } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { rawPublicKey, signingKeyPem } from "../core/ed25519-key.ts";
 import { UNKNOWN_ADDRESS } from "../core/k3s/addresses.ts";
 import type { Host, Stack } from "../core/model.ts";
 import { consoleHost } from "../core/naming.ts";
+import type { CodeBundle } from "../core/render/code-bundle.ts";
+import { gatewayProofConfig, gatewayProofSecret, renderGatewayProof } from "../core/render/gateway-proof.ts";
 import {
   type RegistrationInput,
   readTokenScript,
@@ -24,10 +36,19 @@ import {
 } from "../core/render/gateway-registration.ts";
 import { heartbeatConfig, heartbeatSecret, renderHeartbeat } from "../core/render/heartbeat.ts";
 import type { SshConnection } from "../providers/infra-provider.ts";
-import { createNamespaceFirst } from "./namespace-first.ts";
+import { bundleEntry } from "./code-bundle.ts";
+import { createInNamespace, createNamespaceFirst } from "./namespace-first.ts";
 import { type ClusterTarget, inClusterOptions } from "./options.ts";
 
-export interface GatewayRegistrationArgs extends Omit<RegistrationInput, "ip"> {
+/** The proof responder's entry, relative to the repository root. */
+export const PROOF_RESPONDER_ENTRY = "gateway/proof/main.ts";
+
+/** The proof responder bundle, built once per process. */
+export function proofResponderBundle(): CodeBundle {
+  return bundleEntry({ entry: PROOF_RESPONDER_ENTRY, fileName: "gateway-proof.mjs" });
+}
+
+export interface GatewayRegistrationArgs extends Omit<RegistrationInput, "ip" | "proofKey"> {
   /** The cluster's first server: the registration runs there. An Output when its address is known only later. */
   readonly host: pulumi.Input<Host>;
   /** How to reach it over SSH (the same connection the k3s steps use). */
@@ -43,6 +64,13 @@ export interface GatewayRegistrationArgs extends Omit<RegistrationInput, "ip"> {
   readonly heartbeatNamespace?: string;
   /** Image of the heartbeat. @default a pinned curl image */
   readonly heartbeatImage?: string;
+  /**
+   * Prove the address by challenge rather than by the request's source: needed when `ip` is not the first server's
+   * own address (a load balancer). Deploys the proof responder and generates its key. @default false
+   */
+  readonly challenge?: boolean;
+  /** The bundled proof responder (with `challenge`). @default `gateway/proof/main.ts` bundled with esbuild */
+  readonly proofBundle?: CodeBundle;
 }
 
 /** Public host names the registration gives the cluster. */
@@ -61,18 +89,56 @@ export class GatewayRegistration extends pulumi.ComponentResource {
   readonly token: pulumi.Output<string>;
   /** The registration step (other steps that need the gateway to know the cluster can wait for it). */
   readonly register: remote.Command;
+  /** With `challenge`: the public key the address is proven with (raw Ed25519, base64url). */
+  readonly proofKey?: pulumi.Output<string>;
   readonly objects: ReadonlyMap<string, pulumi.CustomResource>;
 
   constructor(name: string, args: GatewayRegistrationArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validated before anything is registered: a bad argument leaves no half-made component behind. An address that
     // is not known yet is checked when it is (a named cluster's id does not depend on it).
-    const cfg = registrationConfig({ ...args, ip: knownIp(args) ?? UNKNOWN_ADDRESS });
+    const { challenge = false, proofBundle, ...input } = args;
+    const cfg = registrationConfig({ ...input, ip: knownIp(args) ?? UNKNOWN_ADDRESS });
+    const hb = heartbeatConfig({
+      baseDomain: cfg.baseDomain,
+      clusterId: cfg.clusterId,
+      ...(args.heartbeatNamespace ? { namespace: args.heartbeatNamespace } : {}),
+      ...(args.heartbeatImage ? { image: args.heartbeatImage } : {}),
+    });
+    const proof = challenge
+      ? gatewayProofConfig({
+          clusterId: cfg.clusterId,
+          clusterHost: cfg.clusterHost,
+          namespace: hb.namespace,
+          bundle: proofBundle ?? proofResponderBundle(),
+        })
+      : undefined;
     super("skipper:gateway:GatewayRegistration", name, {}, opts);
-    const live = pulumi
-      .all([args.host, args.ip])
-      .apply(([host, ip]) => ({ host, cfg: registrationConfig({ ...args, ip: ip ?? host.address }) }));
     this.clusterId = cfg.clusterId;
     this.hosts = { cluster: cfg.clusterHost, console: consoleHost(cfg.ref, cfg.baseDomain) };
+    const inCluster = () => inClusterOptions(this, args.cluster, opts);
+    const [namespace, ...heartbeatObjects] = renderHeartbeat(hb);
+    if (namespace?.kind !== "Namespace") throw new Error("the heartbeat renders its Namespace first");
+
+    // With a challenge: the key (its seed kept in state, so the key is stable), the responder, and the Namespace
+    // they live in, before the registration that is proven through them.
+    let proofObjects: Map<string, pulumi.CustomResource> | undefined;
+    let proofKey: pulumi.Output<string | undefined> = pulumi.output(undefined);
+    if (proof) {
+      const seed = new random.RandomPassword(`${name}-proof-key`, { length: 64, special: false }, { parent: this });
+      const pem = pulumi.secret(seed.result.apply(signingKeyPem));
+      // The public half is no secret: it travels in the registration body and the script.
+      this.proofKey = pulumi.unsecret(pem.apply(rawPublicKey));
+      proofKey = this.proofKey;
+      proofObjects = createNamespaceFirst(
+        hb.namespace,
+        [namespace, gatewayProofSecret(proof, pem), ...renderGatewayProof(proof)],
+        inCluster,
+      );
+    }
+    const live = pulumi.all([args.host, args.ip, proofKey]).apply(([host, ip, key]) => ({
+      host,
+      cfg: registrationConfig({ ...input, ip: ip ?? host.address, ...(key === undefined ? {} : { proofKey: key }) }),
+    }));
 
     const timeout = `${cfg.waitSeconds + 120}s`;
     this.register = new remote.Command(
@@ -88,8 +154,8 @@ export class GatewayRegistration extends pulumi.ComponentResource {
       },
       {
         parent: this,
-        // What the component waits for (k3s Ready), its first step waits for too.
-        ...(opts?.dependsOn !== undefined ? { dependsOn: opts.dependsOn } : {}),
+        // What the component waits for (k3s Ready), its first step waits for too; and the proof responder.
+        ...dependsOnAlso(opts?.dependsOn, [...(proofObjects?.values() ?? [])]),
         deleteBeforeReplace: true,
         customTimeouts: { create: timeout, update: timeout, delete: "2m" },
       },
@@ -109,22 +175,35 @@ export class GatewayRegistration extends pulumi.ComponentResource {
     );
     this.token = pulumi.secret(read.stdout.apply((s) => (s ?? "").trim()));
 
-    const hb = heartbeatConfig({
-      baseDomain: cfg.baseDomain,
-      clusterId: cfg.clusterId,
-      ...(args.heartbeatNamespace ? { namespace: args.heartbeatNamespace } : {}),
-      ...(args.heartbeatImage ? { image: args.heartbeatImage } : {}),
-    });
     const secret = heartbeatSecret(hb, {
       token: this.token,
       authorization: pulumi.secret(pulumi.interpolate`Authorization: Bearer ${this.token}`),
     });
-    this.objects = createNamespaceFirst(hb.namespace, [...renderHeartbeat(hb), secret], () =>
-      inClusterOptions(this, args.cluster, opts),
-    );
+    const nsResource = proofObjects?.get(`Namespace/${hb.namespace}`);
+    this.objects = nsResource
+      ? new Map([
+          ...(proofObjects ?? []),
+          ...createInNamespace(nsResource, hb.namespace, [...heartbeatObjects, secret], inCluster),
+        ])
+      : createNamespaceFirst(hb.namespace, [namespace, ...heartbeatObjects, secret], inCluster);
 
-    this.registerOutputs({ clusterId: this.clusterId, hosts: this.hosts, token: this.token });
+    this.registerOutputs({
+      clusterId: this.clusterId,
+      hosts: this.hosts,
+      token: this.token,
+      ...(this.proofKey ? { proofKey: this.proofKey } : {}),
+    });
   }
+}
+
+/** `dependsOn` of the component, plus `more` (none: unchanged). */
+function dependsOnAlso(
+  given: pulumi.ComponentResourceOptions["dependsOn"],
+  more: readonly pulumi.Resource[],
+): { dependsOn?: pulumi.CustomResourceOptions["dependsOn"] } {
+  if (more.length === 0) return given === undefined ? {} : { dependsOn: given };
+  const list = given === undefined ? [] : Array.isArray(given) ? given : [given];
+  return { dependsOn: [...(list as pulumi.Input<pulumi.Resource>[]), ...more] };
 }
 
 /** The address of a registration when it is a plain value (an Output is known only later). */
@@ -149,11 +228,17 @@ export interface FirstServer {
   readonly connection: pulumi.Input<SshConnection>;
   /** Registration waits for it (k3s installed and Ready). @default none */
   readonly ready?: pulumi.Resource;
+  /**
+   * `address` is a load balancer's: requests from the server do not come from it, so a named cluster proves it by
+   * challenge (the proof responder is deployed). @default false
+   */
+  readonly loadBalanced?: boolean;
 }
 
 /**
  * The registration of a validated stack's cluster with its gateway (`domain.gateway`), named `gateway-registration`;
- * undefined when the stack uses no gateway. A named cluster registers its name, otherwise the first server's IP.
+ * undefined when the stack uses no gateway. A named cluster registers its name, otherwise the first server's IP. A
+ * named cluster behind a load balancer proves its address by challenge.
  */
 export function registerStackCluster(
   stack: Stack,
@@ -171,7 +256,11 @@ export function registerStackCluster(
       host: first.host,
       connection: first.connection,
       ...(ref.kind === "name"
-        ? { name: ref.name, ...(first.address === undefined ? {} : { ip: first.address }) }
+        ? {
+            name: ref.name,
+            ...(first.address === undefined ? {} : { ip: first.address }),
+            ...(first.loadBalanced && first.address !== undefined ? { challenge: true } : {}),
+          }
         : { ip: ref.ip }),
       cluster,
     },

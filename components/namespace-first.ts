@@ -15,16 +15,27 @@ export function createNamespaceFirst(
   const nsObject = objects.find((o) => o.kind === "Namespace" && o.metadata.name === namespace);
   if (!nsObject) throw new Error(`no Namespace ${namespace} among the rendered objects`);
   const ns = createK8sObject(nsObject, optionsFor(nsObject));
-  const created = createK8sObjects(
+  const created = createInNamespace(
+    ns,
+    namespace,
     objects.filter((o) => o !== nsObject),
-    (obj) => {
-      const opts = optionsFor(obj);
-      if (obj.metadata.namespace !== namespace) return opts;
-      const more =
-        opts.dependsOn === undefined ? [] : Array.isArray(opts.dependsOn) ? opts.dependsOn : [opts.dependsOn];
-      return { ...opts, dependsOn: [ns, ...(more as pulumi.Input<pulumi.Resource>[])] };
-    },
+    optionsFor,
   );
   created.set(objectKey(nsObject), ns);
   return created;
+}
+
+/** Create objects in a Namespace created earlier (`ns`): those in it depend on it. */
+export function createInNamespace(
+  ns: pulumi.Resource,
+  namespace: string,
+  objects: readonly K8sObject[],
+  optionsFor: (obj: K8sObject) => pulumi.CustomResourceOptions,
+): Map<string, pulumi.CustomResource> {
+  return createK8sObjects(objects, (obj) => {
+    const opts = optionsFor(obj);
+    if (obj.metadata.namespace !== namespace) return opts;
+    const more = opts.dependsOn === undefined ? [] : Array.isArray(opts.dependsOn) ? opts.dependsOn : [opts.dependsOn];
+    return { ...opts, dependsOn: [ns, ...(more as pulumi.Input<pulumi.Resource>[])] };
+  });
 }

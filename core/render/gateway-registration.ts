@@ -5,9 +5,16 @@
  * - `registerScript`: first run POSTs `/v1/clusters` and stores the token in a root-only directory; later runs find
  *   the token and PUT the current address instead (safe to run again; the token is never printed or put on a command
  *   line: curl reads the header from a file).
+ *
+ * Behind a load balancer the request leaves from the host's own address, not the cluster's public one, so the
+ * registration carries `proofKey` and the gateway challenges the public address instead (core/gateway-proof.ts; the
+ * cluster answers with the responder of core/render/gateway-proof.ts). The script then first waits, within
+ * `waitSeconds`, until the proof path answers 200 at the public address with the cluster's host name.
  * - `readTokenScript`: prints the token, for a separate command whose stdout is a secret and is not logged.
  * - `releaseScript`: DELETE on destroy; keeps the token when the gateway could not be reached, so nothing is lost.
  */
+
+import { PROOF_KEY_RULE, proofKeyProblem, proofPath } from "../gateway-proof.ts";
 import { isUnknownAddress } from "../k3s/addresses.ts";
 import { prelude, privileged, shQuote } from "../k3s/shell.ts";
 import type { Host } from "../model.ts";
@@ -36,6 +43,11 @@ export interface RegistrationInput {
   readonly origin?: string;
   /** Directory on the host that keeps the token, root-only. @default REGISTRATION_STATE_DIR */
   readonly stateDir?: string;
+  /**
+   * Prove the address by challenge instead of by the request's source (a cluster behind a load balancer): the raw
+   * Ed25519 public key (base64url) of the key the cluster's proof responder signs with. @default undefined
+   */
+  readonly proofKey?: string;
 }
 
 export interface RegistrationConfig {
@@ -56,6 +68,8 @@ export interface RegistrationConfig {
   /** Directory of this registration's files on the host. */
   readonly stateDir: string;
   readonly waitSeconds: number;
+  /** Set when the address is proven by challenge (see `RegistrationInput.proofKey`). */
+  readonly proofKey?: string;
 }
 
 export function registrationConfig(input: RegistrationInput): RegistrationConfig {
@@ -79,6 +93,9 @@ export function registrationConfig(input: RegistrationInput): RegistrationConfig
       `gateway registration: origin must look like https://host[:port] (got ${JSON.stringify(input.origin)})`,
     );
   }
+  if (input.proofKey !== undefined && proofKeyProblem(input.proofKey) !== undefined) {
+    throw new Error(`gateway registration: proofKey ${PROOF_KEY_RULE}`);
+  }
   const stateRoot = input.stateDir ?? REGISTRATION_STATE_DIR;
   return {
     baseDomain,
@@ -93,12 +110,48 @@ export function registrationConfig(input: RegistrationInput): RegistrationConfig
     stateRoot,
     stateDir: `${stateRoot}/${baseDomain}`,
     waitSeconds: input.waitSeconds ?? 300,
+    ...(input.proofKey === undefined ? {} : { proofKey: input.proofKey }),
   };
 }
 
 /** The JSON body of a registration or a move. */
 export function registrationBody(cfg: RegistrationConfig): string {
-  return JSON.stringify({ ip: cfg.ip, port: cfg.port, ...(cfg.name ? { name: cfg.name } : {}) });
+  return JSON.stringify({
+    ip: cfg.ip,
+    port: cfg.port,
+    ...(cfg.name ? { name: cfg.name } : {}),
+    ...(cfg.proofKey ? { proofKey: cfg.proofKey } : {}),
+  });
+}
+
+/** Where the gateway challenges the cluster: `http://<ip>:<port>/.well-known/skipper-gateway/<id>`. */
+export function proofUrl(cfg: RegistrationConfig): string {
+  return `http://${cfg.ip}:${cfg.port}${proofPath(cfg.clusterId)}`;
+}
+
+/**
+ * With a proofKey: wait (bounded) until the proof path answers 200 at the public address with the cluster's host name,
+ * as the gateway will ask it, so the registration is not refused while the load balancer or Traefik catch up.
+ */
+function proofWait(cfg: RegistrationConfig): string {
+  if (!cfg.proofKey) return "";
+  return `
+# The gateway will challenge the cluster's public address (core/gateway-proof.ts): wait until it answers there.
+proof_url=${shQuote(proofUrl(cfg))}
+cluster_host=${shQuote(cfg.clusterHost)}
+start=$SECONDS
+while :; do
+  nonce=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+  code=$(curl -sS --max-time 5 -o /dev/null -w '%{http_code}' -H "Host: $cluster_host" "$proof_url?nonce=$nonce" 2>/dev/null || true)
+  [ "$code" = 200 ] && break
+  if [ $(( SECONDS - start )) -ge ${cfg.waitSeconds} ]; then
+    fail "the address proof at $proof_url (Host: $cluster_host) did not answer 200 within ${cfg.waitSeconds} s (last: \${code:-no answer}; 000 is no connection). Fix: check that the load balancer at ${cfg.ip} forwards port ${cfg.port} to the servers and its health checks pass, and that Traefik routes that path to the gateway-proof pod ('kubectl -n skipper-registration get pods,ingress'), then run again"
+  fi
+  echo "skipper: waiting for the address proof at $proof_url (HTTP \${code:-none}, $(( SECONDS - start )) s of ${cfg.waitSeconds} s)"
+  sleep 2
+done
+echo "skipper: ok address proof answers at $proof_url after $(( SECONDS - start )) s"
+`;
 }
 
 function variables(cfg: RegistrationConfig): string {
@@ -127,7 +180,7 @@ until curl -fsS --max-time 5 -o /dev/null -H "Host: $base" "$origin/healthz" 2>/
   [ "$(date +%s)" -lt "$deadline" ] || fail "the gateway at $origin did not answer /healthz within ${cfg.waitSeconds}s. Fix: check that $base resolves to the gateway and its certificate is issued, then run again"
   sleep 5
 done
-
+${proofWait(cfg)}
 call() { # METHOD URL [curl args...]: prints the HTTP status; the body goes to $resp
   local method=$1 url=$2; shift 2
   curl -sS --max-time 30 -o "$resp" -w '%{http_code}' -X "$method" -H "Host: $base" -H 'content-type: application/json' "$@" "$url"
@@ -145,7 +198,11 @@ fi
 
 status=$(call POST "$api" --data "$body") || fail "cannot reach $api"
 if [ "$status" != 201 ]; then
-  fail "the gateway refused to register cluster $id (HTTP $status: $(head -c 300 "$resp")). Fix: a name must be free and not reserved; an IP-derived id is granted only to requests from that IP (is this host behind NAT?); if this host registered before and lost $dir, wait for the old registration to expire or choose a name"
+  fail "the gateway refused to register cluster $id (HTTP $status: $(head -c 300 "$resp")). Fix: ${
+    cfg.proofKey
+      ? "the gateway challenged $proof_url: check what it answers there to the gateway (load balancer, Traefik, the gateway-proof pod's logs); a name must be free and not reserved"
+      : "a name must be free and not reserved; an IP-derived id is granted only to requests from that IP (is this host behind NAT?)"
+  }; if this host registered before and lost $dir, wait for the old registration to expire or choose a name"
 fi
 token=$(json_field token)
 got=$(json_field id)
