@@ -129,11 +129,11 @@ wait_gone() {
     left=$("$@") || fail "could not list the $what (kubectl's error above). Fix: ${noClusterFix(cluster, host)}"
     [ -z "$left" ] && return 0
     polls=$(( polls + 1 ))
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      fail "after ${seconds} s these $what still exist: $(paste -sd ' ' <<<"$left"). Fix: $fix"
-    fi
     if [ $(( polls % ${PROGRESS_EVERY_POLLS} )) = 1 ]; then
       echo "skipper: waiting for the $what to go ($(( SECONDS - start )) s): $(paste -sd ' ' <<<"$left")"
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      fail "after ${seconds} s these $what still exist: $(paste -sd ' ' <<<"$left"). Fix: $fix"
     fi
     sleep ${poll}
   done
