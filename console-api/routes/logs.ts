@@ -4,9 +4,10 @@
  * Everything is decided before the upgrade, so a refusal is a plain HTTP answer: the token (subprotocols
  * `skipper.auth` + token, checked by the auth hook), the query (tail 0–1000, default 100), the project (404 when the
  * user may not read it), the app and the pod (which must belong to the app). The server answers the subprotocol
- * `skipper.auth` and then sends one text frame per log line: first, when the container has crashed before, the
- * previous container's last lines between two marker lines; then the current container's last `tail` lines and,
- * with `follow` (the default), new lines as they come. When the container restarts the stream goes on with the new
+ * `skipper.auth` and then sends the log as text frames of one or more lines joined by `\n` (lines are gathered for a
+ * few milliseconds, `log-frames.ts`): first, when the container has crashed before, the previous container's last
+ * lines between two marker lines; then the current container's last `tail` lines and, with `follow` (the default),
+ * new lines as they come. When the container restarts the stream goes on with the new
  * one; when the pod goes away the socket closes normally (1000) saying so. Pings keep the connection alive and find
  * dead peers; a client too slow to read is disconnected.
  */
@@ -19,6 +20,7 @@ import { requireProject } from "../access.ts";
 import { userOf } from "../context.ts";
 import { notFound } from "../errors.ts";
 import { kubeStatus } from "../kube/client.ts";
+import { LogFrames } from "../log-frames.ts";
 import { appParams } from "./schemas.ts";
 
 const query = {
@@ -153,6 +155,17 @@ async function streamLogs(app: FastifyInstance, socket: WebSocket, target: Targe
   let open = true;
   let current: LineWriter | undefined;
   let alive = true;
+  const frames = new LogFrames({
+    send: (frame) => {
+      if (!open || socket.readyState !== socket.OPEN) return false;
+      if (socket.bufferedAmount > MAX_BUFFERED) {
+        socket.close(1013, "reading too slowly; reconnect with a smaller tail");
+        return false;
+      }
+      socket.send(frame);
+      return true;
+    },
+  });
   metrics.logStreams.inc();
   const ping = setInterval(() => {
     if (!alive) {
@@ -168,20 +181,14 @@ async function streamLogs(app: FastifyInstance, socket: WebSocket, target: Targe
   socket.on("message", () => {}); // client messages are ignored
   socket.on("close", () => {
     open = false;
+    frames.stop();
     clearInterval(ping);
     current?.stop();
     metrics.logStreams.dec();
   });
-  const send = (line: string): boolean => {
-    if (!open || socket.readyState !== socket.OPEN) return false;
-    if (socket.bufferedAmount > MAX_BUFFERED) {
-      socket.close(1013, "reading too slowly; reconnect with a smaller tail");
-      return false;
-    }
-    socket.send(line);
-    return true;
-  };
+  const send = (line: string): boolean => frames.push(line);
   const close = (code: number, text: string) => {
+    frames.flush();
     if (open && socket.readyState === socket.OPEN) socket.close(code, reason(text));
   };
 

@@ -15,7 +15,7 @@ async function setup(t: Parameters<typeof startConsole>[0]) {
   return { h, token, pod, pods: pods.map((p) => p.metadata.name) };
 }
 
-test("logs: the server answers skipper.auth, sends the last lines in order, one frame each, then follows", async (t) => {
+test("logs: the server answers skipper.auth, sends the last lines in order, then follows", async (t) => {
   const { h, token, pod } = await setup(t);
   for (let i = 1; i <= 150; i++) h.kube.appendLog("shop", pod, "web", `line ${i}`);
   const opened = await openLogs(h.url, `${PATH}?pod=${pod}&tail=20`, ["skipper.auth", token]);
@@ -64,6 +64,20 @@ test("logs: tail defaults to 100, follow=false ends the stream, a crashed contai
     "--- current container ---",
     "new 1",
   ]);
+});
+
+test("logs: lines arriving together share frames (a burst of 1000 lines is a handful of frames, in order)", async (t) => {
+  const { h, token, pod } = await setup(t);
+  for (let i = 1; i <= 1000; i++) h.kube.appendLog("shop", pod, "web", `burst ${i}`);
+  const opened = await openLogs(h.url, `${PATH}?pod=${pod}&tail=1000&follow=false`, ["skipper.auth", token]);
+  assert.ok(opened.ok);
+  const closed = await opened.socket.closed;
+  assert.equal(closed.code, 1000);
+  assert.deepEqual(
+    opened.socket.lines,
+    Array.from({ length: 1000 }, (_, i) => `burst ${i + 1}`),
+  );
+  assert.ok(opened.socket.frames() <= 10, `1000 lines in ${opened.socket.frames()} frames`);
 });
 
 test("logs: a follower sees a restart and goes on with the new container", async (t) => {

@@ -1,9 +1,14 @@
-/** A WebSocket client for the live-logs route: collects text frames, the close code/reason, or the HTTP refusal. */
+/**
+ * A WebSocket client for the live-logs route: collects the lines of its text frames (a frame holds one or more lines
+ * joined by `\n`), counts the frames, and gives the close code/reason, or the HTTP refusal.
+ */
 import { WebSocket } from "ws";
 
 export interface LogSocket {
   readonly ws: WebSocket;
   readonly lines: string[];
+  /** Text frames received. */
+  readonly frames: () => number;
   /** Resolves with the close code and reason. */
   readonly closed: Promise<{ code: number; reason: string }>;
   /** Resolves once `n` lines have arrived (rejects after 5 s, naming what arrived). */
@@ -15,9 +20,13 @@ export type Opened = { ok: true; socket: LogSocket; protocol: string } | { ok: f
 export function openLogs(base: string, path: string, protocols: string[] | undefined): Promise<Opened> {
   const ws = new WebSocket(`${base.replace(/^http/, "ws")}${path}`, protocols);
   const lines: string[] = [];
+  let frames = 0;
   const waiters: (() => void)[] = [];
   ws.on("message", (data, isBinary) => {
-    if (!isBinary) lines.push(data.toString());
+    if (!isBinary) {
+      frames++;
+      lines.push(...data.toString().split("\n"));
+    }
     for (const w of waiters.splice(0)) w();
   });
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
@@ -26,6 +35,7 @@ export function openLogs(base: string, path: string, protocols: string[] | undef
   const socket: LogSocket = {
     ws,
     lines,
+    frames: () => frames,
     closed,
     async waitFor(n) {
       const until = Date.now() + 5000;

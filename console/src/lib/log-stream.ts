@@ -99,7 +99,7 @@ export class LogStream {
     socket.onmessage = (event) => {
       if (typeof event.data !== "string") return;
       this.received = true;
-      // A frame is one line; tolerate a server that sends several lines in one frame.
+      // A frame holds one or more lines joined by "\n" (the console-api gathers lines that arrive together).
       const text = event.data.endsWith("\n") ? event.data.slice(0, -1) : event.data;
       if (text.includes("\n")) for (const line of text.split("\n")) this.pending.push(line);
       else this.pending.push(text);
