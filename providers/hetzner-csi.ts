@@ -4,9 +4,10 @@
  * the API token the driver's controller reads. The chart's StorageClass is the one services claim volumes from.
  *
  * Reclaim policy `Delete`: a volume goes when its claim goes, and claims go only when a service opted in with
- * `deleteDataOnDestroy` (its claims carry `whenDeleted: Delete`; everyone else's are retained). The volumes carry the
- * label `skipper.run/cluster=<id>`, so `hcloud volume list -l skipper.run/cluster=<id>` finds the ones a destroyed
- * cluster left behind.
+ * `deleteDataOnDestroy` (its claims carry `whenDeleted: Delete`; everyone else's are retained). On `pulumi destroy`
+ * the release-data step (`core/k3s/release-data.ts`) deletes the opted-in claims and waits for their volumes while
+ * this driver still runs, before the servers go. The volumes carry the label `skipper.run/cluster=<id>`, so
+ * `hcloud volume list -l skipper.run/cluster=<id>` finds the ones a destroyed cluster left behind.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";

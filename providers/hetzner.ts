@@ -21,7 +21,7 @@
  * The API token is the config secret `hcloud:token` (`pulumi config set --secret hcloud:token`), read by the hcloud
  * plugin itself; the CSI driver gets a copy. Destroying the stack deletes the servers, network, firewall and load
  * balancer; service volumes are Hetzner volumes made by the CSI driver and stay unless a service set
- * `deleteDataOnDestroy` (see `hetzner-csi.ts`).
+ * `deleteDataOnDestroy`, whose volumes the release-data step deletes first (see `hetzner-csi.ts`).
  */
 import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
