@@ -4,7 +4,9 @@
  *
  * Data safety: the claim retention policy is Retain for both deletion and scale-down, so deleting the StatefulSet
  * (a destroy, or removing the service from the stack) stops the engine but leaves the PersistentVolumeClaim and its
- * data in place. Only `deleteDataOnDestroy: true` turns deletion into Delete; scaling down never deletes a claim.
+ * data in place. Only `deleteDataOnDestroy: true` turns deletion into Delete; scaling down never deletes a claim. A
+ * full destroy deletes no in-cluster object: the release-data step (`core/k3s/release-data.ts`) deletes such a
+ * service's StatefulSet and claims itself, by the names and selector labels rendered here.
  * The password is derived (`deriveServicePassword`), so a service declared again meets its old data with the same
  * credentials.
  *
