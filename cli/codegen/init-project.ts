@@ -5,9 +5,10 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { basename, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import type { AppSpec, DomainSpec, HostSpec, ServiceSpec, StackSpec } from "../../core/spec.ts";
 import { validateStack } from "../../core/validate/stack.ts";
+import { defaultPackageSpec } from "./package-info.ts";
 import { DEFAULT_STACK, projectFiles, SSH_KEY_KEY, secretSetupCommands } from "./project-files.ts";
 import { Refusal } from "./refusal.ts";
 import { sanitizeProjectName } from "./stack-file.ts";
@@ -76,6 +77,10 @@ export interface WriteProjectResult {
   readonly secretSet: boolean;
   /** Commands left for the user to run (the secret, when it was not set). */
   readonly commands: readonly string[];
+  /** The npm spec the project depends on Skipper by. */
+  readonly packageSpec: string;
+  /** Set when that spec is a folder without its compiled `dist/`: the command that builds it. */
+  readonly buildFirst?: string;
 }
 
 /** Validate `spec` like a stack file and write the project; throws `SpecErrors` (nothing written) when invalid. */
@@ -93,6 +98,10 @@ export function writeProject(spec: StackSpec, opts: WriteProjectOptions): WriteP
   writeFilesAtomically(dir, files);
   const stack = opts.stack ?? DEFAULT_STACK;
   const secretSet = opts.sshKeyFile !== undefined && setSecretWithPulumi(dir, opts.sshKeyFile, stack);
+  const packageSpec = opts.packageSpec ?? defaultPackageSpec();
+  const linked = packageSpec.startsWith("file:") ? resolve(dir, packageSpec.slice("file:".length)) : undefined;
+  // A linked Skipper folder is imported through its compiled `dist/`, which a fresh checkout does not have yet.
+  const unbuilt = linked !== undefined && existsSync(join(linked, "package.json")) && !existsSync(join(linked, "dist"));
   return {
     dir,
     project,
@@ -101,6 +110,8 @@ export function writeProject(spec: StackSpec, opts: WriteProjectOptions): WriteP
     services: Object.keys(spec.services ?? {}),
     secretSet,
     commands: secretSet ? [] : secretSetupCommands(opts.sshKeyFile ?? "~/.ssh/id_ed25519", stack),
+    packageSpec,
+    ...(unbuilt && { buildFirst: `npm run build --prefix ${JSON.stringify(linked)}` }),
   };
 }
 
@@ -136,7 +147,12 @@ export function describeResult(r: WriteProjectResult): string {
     `  project ${r.project}: ${r.apps.length} app(s)${r.apps.length ? ` (${r.apps.join(", ")})` : ""}, ` +
       `${r.services.length} service(s)${r.services.length ? ` (${r.services.join(", ")})` : ""}`,
     r.secretSet ? `  the SSH key is stored as the config secret ${SSH_KEY_KEY}` : "",
+    `  depends on Skipper as ${r.packageSpec}` +
+      (r.packageSpec.startsWith("file:")
+        ? " (this copy: Skipper is not on the npm registry; --package-spec to change)"
+        : ""),
     "next steps:",
+    r.buildFirst ? `  ${r.buildFirst}   # compile that Skipper once` : "",
     `  cd ${JSON.stringify(r.dir)} && npm install`,
     ...r.commands.map((c) => `  ${c}`),
     "  npx kip synth     # render everything offline",

@@ -12,6 +12,8 @@ export interface PackageInfo {
   readonly version: string;
   /** Folder of the package.json. */
   readonly root: string;
+  /** `"private": true`: this Skipper was never published, so the registry cannot give it to a project. */
+  readonly private: boolean;
   /** Version range of a dependency (or devDependency) of the package, if it has one. */
   range(dependency: string): string | undefined;
 }
@@ -27,13 +29,20 @@ export function packageInfo(): PackageInfo {
       const pkg = JSON.parse(readFileSync(file, "utf8")) as {
         name?: string;
         version?: string;
+        private?: boolean;
         bin?: Record<string, string>;
         dependencies?: Record<string, string>;
         devDependencies?: Record<string, string>;
       };
       if (pkg.bin?.["kip"] && pkg.name && pkg.version) {
         const deps = { ...pkg.devDependencies, ...pkg.dependencies };
-        cached = { name: pkg.name, version: pkg.version, root: dir, range: (d) => deps[d] };
+        cached = {
+          name: pkg.name,
+          version: pkg.version,
+          root: dir,
+          private: pkg.private === true,
+          range: (d) => deps[d],
+        };
         return cached;
       }
     }
@@ -41,4 +50,13 @@ export function packageInfo(): PackageInfo {
     if (up === dir) throw new Error("cannot find the package.json of kip (the one declaring the `kip` bin)");
     dir = up;
   }
+}
+
+/**
+ * The npm spec a new project depends on Skipper by: `^<version>` for a published Skipper; for an unpublished one
+ * (`private`, a checkout or a tarball install) its own folder as `file:<root>`, since the registry's package of the
+ * same name is somebody else's.
+ */
+export function defaultPackageSpec(pkg: Pick<PackageInfo, "version" | "root" | "private"> = packageInfo()): string {
+  return pkg.private ? `file:${pkg.root}` : `^${pkg.version}`;
 }

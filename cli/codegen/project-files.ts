@@ -5,7 +5,7 @@
  */
 import { Document } from "yaml";
 import type { StackSpec } from "../../core/spec.ts";
-import { packageInfo } from "./package-info.ts";
+import { defaultPackageSpec, packageInfo } from "./package-info.ts";
 import { generateStackFile } from "./stack-file.ts";
 
 /** The stack file of a generated project. */
@@ -18,7 +18,7 @@ export const SSH_KEY_KEY = "skipper:sshPrivateKey";
 export interface ProjectOptions {
   /** Sanitised project name. */
   readonly project: string;
-  /** npm spec of the Skipper dependency. @default `^<running kip's version>` */
+  /** npm spec of the Skipper dependency. @default `defaultPackageSpec()`: `^<version>`, or `file:<root>` unpublished */
   readonly packageSpec?: string;
 }
 
@@ -60,7 +60,7 @@ function packageJson(opts: ProjectOptions): string {
       up: "pulumi up",
     },
     dependencies: {
-      [pkg.name]: opts.packageSpec ?? `^${pkg.version}`,
+      [pkg.name]: opts.packageSpec ?? defaultPackageSpec(pkg),
       "@pulumi/pulumi": range("@pulumi/pulumi", "^3"),
       tsx: range("tsx", "^4"),
       typescript: range("typescript", "^5"),

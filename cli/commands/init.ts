@@ -67,7 +67,7 @@ export function register(program: Command): void {
     .option("--name <project>", "project name (default: the folder's name)")
     .option(
       "--package-spec <spec>",
-      "npm spec of the Skipper dependency, e.g. a tarball path (default: ^<this kip's version>)",
+      "npm spec of the Skipper dependency, e.g. a tarball path (default: this kip's own folder as file:<path> while Skipper is unpublished, else ^<its version>)",
     )
     .option(
       "--ssh-key <file>",

@@ -8,6 +8,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { parse } from "yaml";
+import { defaultPackageSpec, packageInfo } from "../../cli/codegen/package-info.ts";
 import { StackFile } from "../../cli/codegen/stack-edit.ts";
 import { readTree, runKip, tempDir } from "./synth-support.ts";
 
@@ -17,6 +18,32 @@ after(tmp.cleanup);
 const BASE = ["--yes", "--host", "203.0.113.10", "--gateway", "skipper.run"];
 
 describe("kip init --yes", () => {
+  it("depends on this unpublished Skipper by its folder, never on the registry's package of the same name", async () => {
+    const dir = join(tmp.dir, "linked");
+    const r = await runKip(["init", dir, ...BASE], { cwd: tmp.dir });
+    assert.equal(r.code, 0, r.stderr);
+    const root = packageInfo().root;
+    assert.equal(packageInfo().private, true, "this checkout is not published");
+    const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+    assert.equal(pkg.dependencies["skipper"], `file:${root}`);
+    assert.ok(r.stdout.includes(`depends on Skipper as file:${root} (this copy`), r.stdout);
+    // A published Skipper is taken from the registry.
+    assert.equal(defaultPackageSpec({ version: "1.2.3", root, private: false }), "^1.2.3");
+  });
+
+  it("says how to build a linked Skipper folder that has no dist/ yet", async () => {
+    const checkout = join(tmp.dir, "fresh-checkout");
+    mkdirSync(checkout);
+    writeFileSync(join(checkout, "package.json"), '{"name":"skipper","version":"0.1.0","private":true}');
+    const dir = join(tmp.dir, "needs-build");
+    const r = await runKip(["init", dir, ...BASE, "--package-spec", `file:${checkout}`], { cwd: tmp.dir });
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.split("\n");
+    const build = lines.findIndex((l) => l.includes(`npm run build --prefix ${JSON.stringify(checkout)}`));
+    const install = lines.findIndex((l) => l.includes("npm install"));
+    assert.ok(build !== -1 && build < install, `the build comes before npm install:\n${r.stdout}`);
+  });
+
   it("writes a project whose stack holds the answers, depending on the given package spec", async () => {
     const dir = join(tmp.dir, "shop");
     const r = await runKip(
