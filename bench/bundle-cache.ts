@@ -4,33 +4,16 @@
  * alternated round by round so load on a shared machine hits both alike. Prints each round, the medians and the ratio
  * warm / cold. Run: `node --import tsx bench/bundle-cache.ts [rounds]` (default 5).
  */
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { median, timedKip } from "./support/kip.ts";
 
-const REPO = resolve(fileURLToPath(new URL("..", import.meta.url)));
-const KIP = join(REPO, "cli", "bin", "kip.js");
 const ROUNDS = Number(process.argv[2] ?? 5);
 
 /** Wall time of one `kip synth` with the bundle cache in `cache`. */
-function synth(cache: string, out: string): number {
-  const started = performance.now();
-  const run = spawnSync(process.execPath, [KIP, "synth", "stacks/skipper.ts", "--out", out], {
-    cwd: REPO,
-    encoding: "utf8",
-    env: { ...process.env, SKIPPER_BUNDLE_CACHE: cache },
-  });
-  const ms = performance.now() - started;
-  if (run.status !== 0) throw new Error(`kip synth failed (${run.status}): ${run.stderr}`);
-  return ms;
-}
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-};
+const synth = (cache: string, out: string): number =>
+  timedKip(["synth", "stacks/skipper.ts", "--out", out], { ...process.env, SKIPPER_BUNDLE_CACHE: cache });
 
 const work = mkdtempSync(join(tmpdir(), "skipper-bench-bundle-"));
 try {

@@ -5,28 +5,12 @@
  * Prints each round, the medians and the ratio diff / (two synths); the target is ≤ 1.3.
  * Run: `node --import tsx bench/kip-diff.ts [rounds]` (default 5).
  */
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { median, timedKip } from "./support/kip.ts";
 
-const REPO = resolve(fileURLToPath(new URL("..", import.meta.url)));
-const KIP = join(REPO, "cli", "bin", "kip.js");
 const ROUNDS = Number(process.argv[2] ?? 5);
-
-function timed(args: readonly string[]): number {
-  const started = performance.now();
-  const run = spawnSync(process.execPath, [KIP, ...args], { cwd: REPO, encoding: "utf8" });
-  const ms = performance.now() - started;
-  if (run.status !== 0) throw new Error(`kip ${args.join(" ")} failed (${run.status}): ${run.stderr}`);
-  return ms;
-}
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-};
 
 const out = mkdtempSync(join(tmpdir(), "kip-diff-bench-"));
 try {
@@ -36,14 +20,14 @@ try {
       .map((l) => l.toFixed(2))
       .join(" ")}`,
   );
-  timed(["synth", "stacks/skipper.ts", "--out", join(out, "warm")]); // first run warms the file cache
+  timedKip(["synth", "stacks/skipper.ts", "--out", join(out, "warm")]); // first run warms the file cache
   const synths: number[] = [];
   const diffs: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     const two =
-      timed(["synth", "stacks/skipper.ts", "--out", join(out, "a")]) +
-      timed(["synth", "stacks/skipper.ts", "--out", join(out, "b")]);
-    const diff = timed(["diff", "stacks/skipper.ts", "--base", "HEAD", "--json", "--quiet"]);
+      timedKip(["synth", "stacks/skipper.ts", "--out", join(out, "a")]) +
+      timedKip(["synth", "stacks/skipper.ts", "--out", join(out, "b")]);
+    const diff = timedKip(["diff", "stacks/skipper.ts", "--base", "HEAD", "--json", "--quiet"]);
     synths.push(two);
     diffs.push(diff);
     console.log(`round ${r + 1}: two synths ${(two / 1000).toFixed(2)} s, diff ${(diff / 1000).toFixed(2)} s`);
