@@ -50,7 +50,7 @@ export interface GatewayProofInput {
   readonly ingressClassName?: string;
   /** Where Traefik's pods run. @default k3s's bundled Traefik: kube-system, app.kubernetes.io/name=traefik */
   readonly traefik?: TraefikPods;
-  /** @default 10m / 48Mi requested, 100m / 96Mi at most */
+  /** @default 10m / 64Mi requested, 100m / 128Mi at most (the responder peaks near 66 MiB resident on Node 24) */
   readonly resources?: Resources;
 }
 
@@ -96,7 +96,7 @@ export function gatewayProofConfig(input: GatewayProofInput): GatewayProofConfig
     image: input.image ?? NODE_RUNTIME_IMAGE,
     ingressClassName: input.ingressClassName ?? INGRESS_CLASS,
     traefik: input.traefik ?? { namespace: "kube-system", podLabels: { "app.kubernetes.io/name": "traefik" } },
-    resources: input.resources ?? { cpu: "10m", memory: "48Mi", cpuLimit: "100m", memoryLimit: "96Mi" },
+    resources: input.resources ?? { cpu: "10m", memory: "64Mi", cpuLimit: "100m", memoryLimit: "128Mi" },
     port: 8080,
     names: {
       app: "gateway-proof",

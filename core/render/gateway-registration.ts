@@ -141,7 +141,7 @@ proof_url=${shQuote(proofUrl(cfg))}
 cluster_host=${shQuote(cfg.clusterHost)}
 start=$SECONDS
 while :; do
-  nonce=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+  nonce=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\\n')
   code=$(curl -sS --max-time 5 -o /dev/null -w '%{http_code}' -H "Host: $cluster_host" "$proof_url?nonce=$nonce" 2>/dev/null || true)
   [ "$code" = 200 ] && break
   if [ $(( SECONDS - start )) -ge ${cfg.waitSeconds} ]; then

@@ -1,7 +1,9 @@
 /**
  * The registration scripts for real: bash and curl on this machine against the real gateway process (bundled, on
  * loopback, `--allow-private` so 127.0.0.1 may register). Register, run again (update, same token), read the token,
- * send a heartbeat with the CronJob's own curl arguments, refuse a stale token with a clear message, release.
+ * send a heartbeat with the CronJob's own curl arguments, refuse a stale token with a clear message, release. Behind a
+ * "load balancer" (the claimed address 127.0.0.2, the script calling from 127.0.0.1): wait for the real proof
+ * responder there, then register with proofKey.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -19,6 +21,8 @@ import {
   releaseScript,
 } from "../../core/render/gateway-registration.ts";
 import { AUTHORIZATION_KEY, heartbeatConfig, renderHeartbeat } from "../../core/render/heartbeat.ts";
+import { closedPort, type Listening, seededKey, startResponder } from "../gateway/proof-support.ts";
+import { seededRandom } from "../gateway/seeded-random.ts";
 import { httpRequest, type RunningGateway, startGatewayProcess } from "./gateway-process.ts";
 
 const BASE = "skipper.test";
@@ -211,5 +215,99 @@ describe("registration scripts against the real gateway", () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /did not answer \/healthz within 1s/);
     assert.ok(Date.now() - started < 15_000);
+  });
+});
+
+describe("registration scripts behind a load balancer: the address proven by challenge", () => {
+  const rng = seededRandom("registration proof keys");
+  const key = seededKey(rng);
+  const other = seededKey(rng);
+  const servers: Listening[] = [];
+  after(() => Promise.all(servers.map((l) => l.close())));
+
+  function lbConfig(name: string, port: number, proofKey: string, waitSeconds = 10): RegistrationConfig {
+    return registrationConfig({
+      baseDomain: BASE,
+      ip: "127.0.0.2",
+      port,
+      name,
+      origin: gateway.origin,
+      stateDir: path.join(work, `state-${name}`),
+      waitSeconds,
+      proofKey,
+    });
+  }
+
+  it("waits for the proof path at the public address, then registers with proofKey; a second run confirms", async () => {
+    const responder = await startResponder("lb-acme", key);
+    servers.push(responder);
+    const lb = lbConfig("lb-acme", responder.port, key.proofKey);
+    const r = await shell(registerScript(lb, HOST));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `skipper: ok address proof answers at http://127\\.0\\.0\\.2:${responder.port}/\\.well-known/skipper-gateway/lb-acme`,
+      ),
+    );
+    assert.match(r.stdout, /skipper: changed registration of cluster lb-acme at skipper\.test/);
+    assert.ok(
+      responder.seen.every((s) => s.host === `lb-acme.${BASE}`),
+      "every request carried the cluster's host",
+    );
+    const probes = responder.seen.length;
+    assert.ok(probes >= 2, "the script's own check and the gateway's challenge");
+    const bearer = (await readFile(path.join(lb.stateDir, "token"), "utf8")).trim();
+    const got = await httpRequest("GET", `${gateway.origin}/v1/clusters/lb-acme`, {
+      host: BASE,
+      authorization: `Bearer ${bearer}`,
+    });
+    assert.equal(got.status, 200, got.body);
+    assert.match(got.body, /"ip":"127\.0\.0\.2"/);
+
+    const again = await shell(registerScript(lb, HOST));
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(
+      again.stdout,
+      /skipper: unchanged registration of cluster lb-acme at skipper\.test \(address confirmed\)/,
+    );
+    assert.ok(responder.seen.length >= probes + 2, "the move was proven again");
+  });
+
+  it("fails naming the gateway's reason when the responder signs with another key; nothing is registered", async () => {
+    const responder = await startResponder("lb-wrong", other);
+    servers.push(responder);
+    const lb = lbConfig("lb-wrong", responder.port, key.proofKey);
+    const r = await shell(registerScript(lb, HOST));
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /the gateway refused to register cluster lb-wrong \(HTTP 403: .*the address proof failed/);
+    assert.match(
+      r.stderr,
+      /Fix: the gateway challenged http:\/\/127\.0\.0\.2:\d+\/\.well-known\/skipper-gateway\/lb-wrong/,
+    );
+    await assert.rejects(stat(path.join(lb.stateDir, "token")), /ENOENT/);
+  });
+
+  it("gives up within waitSeconds, naming the address and what to check, when nothing answers there", async () => {
+    const lb = lbConfig("lb-down", await closedPort(), key.proofKey, 1);
+    const r = await shell(registerScript(lb, HOST));
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stdout,
+      /skipper: waiting for the address proof at http:\/\/127\.0\.0\.2:\d+\/\.well-known\/skipper-gateway\/lb-down \(HTTP 000/,
+    );
+    assert.match(
+      r.stderr,
+      /the address proof at http:\/\/127\.0\.0\.2:\d+\/\.well-known\/skipper-gateway\/lb-down \(Host: lb-down\.skipper\.test\) did not answer 200 within 1 s \(last: 000/,
+    );
+    assert.match(
+      r.stderr,
+      /check that the load balancer at 127\.0\.0\.2 forwards port \d+ to the servers and its health checks pass, and that Traefik routes/,
+    );
+    await assert.rejects(stat(path.join(lb.stateDir, "token")), /ENOENT/);
+  });
+
+  it("refuses a malformed proofKey before rendering anything", () => {
+    assert.throws(() => lbConfig("lb-bad", 80, "not-a-key"), /gateway registration: proofKey must be the base64url/);
   });
 });
