@@ -101,6 +101,18 @@ describe("the release-data step", () => {
     assert.deepEqual(ev.inputs(step)["connection"], ev.inputs(ev.childrenOf(first.urn)[0]!)["connection"]);
   });
 
+  it("keeps its URN when the opted-in services change, so Pulumi updates it (reruns the check) instead of replacing it", async () => {
+    const one = (await evaluateBareMetal(OPTED)).get(CMD, STEP);
+    const two = (await evaluateBareMetal({ ...OPTED, cache: { engine: "redis", deleteDataOnDestroy: true } })).get(
+      CMD,
+      STEP,
+    );
+    assert.equal(two.urn, one.urn);
+    assert.notEqual(script(two, "delete"), script(one, "delete"));
+    assert.match(script(two, "delete"), /'main cache app\.kubernetes\.io\/instance=cache,/);
+    for (const step of [one, two]) assert.equal(step.inputs["triggers"], undefined);
+  });
+
   it("is waited for by the opted-in service's objects only", async () => {
     const ev = await evaluateBareMetal(OPTED);
     const step = ev.get(CMD, STEP);
