@@ -117,7 +117,8 @@ export function releaseDataScript(
     "then hcloud volume delete <id>), then run the destroy again";
   return `${prelude(RELEASE_DATA_STEP, host)}
 kube() { ${shQuote(k3s)} kubectl "$@"; }
-[ -x ${shQuote(k3s)} ] || fail ${shQuote(`k3s is not installed at ${k3s}, so the volumes of ${serviceList(services)} cannot be released. Fix: ${noClusterFix(cluster, host)}`)}
+no_cluster_fix=${shQuote(noClusterFix(cluster, host))}
+[ -x ${shQuote(k3s)} ] || fail "k3s is not installed at ${k3s}, so the volumes of ${serviceList(services)} cannot be released. Fix: $no_cluster_fix"
 start=$SECONDS
 deadline=$(( start + ${seconds} ))
 
@@ -126,7 +127,7 @@ wait_gone() {
   local what=$1 fix=$2 left polls=0
   shift 2
   while :; do
-    left=$("$@") || fail "could not list the $what (kubectl's error above). Fix: ${noClusterFix(cluster, host)}"
+    left=$("$@") || fail "could not list the $what (kubectl's error above). Fix: $no_cluster_fix"
     [ -z "$left" ] && return 0
     polls=$(( polls + 1 ))
     if [ $(( polls % ${PROGRESS_EVERY_POLLS} )) = 1 ]; then
@@ -158,7 +159,7 @@ names=()
 for s in "\${services[@]}"; do
   read -r ns svc sel <<<"$s"
   if ! sts=$(kube -n "$ns" get statefulset "$svc" --ignore-not-found -o 'jsonpath={.metadata.name}={.spec.persistentVolumeClaimRetentionPolicy.whenDeleted}'); then
-    fail "could not read the StatefulSet $ns/$svc (kubectl's error above). Fix: ${noClusterFix(cluster, host)}"
+    fail "could not read the StatefulSet $ns/$svc (kubectl's error above). Fix: $no_cluster_fix"
   fi
   if [ -n "$sts" ] && [ "\${sts#*=}" != Delete ]; then
     # deleteDataOnDestroy was turned off after the step was last set up: the data stays.
@@ -169,7 +170,7 @@ for s in "\${services[@]}"; do
   names+=("$ns/$svc")
   if [ -n "$sts" ]; then
     kube -n "$ns" delete statefulset "$svc" --ignore-not-found --wait=false >/dev/null \\
-      || fail "could not delete the StatefulSet $ns/$svc (kubectl's error above). Fix: ${noClusterFix(cluster, host)}"
+      || fail "could not delete the StatefulSet $ns/$svc (kubectl's error above). Fix: $no_cluster_fix"
     changed "statefulset $ns/$svc deleted"
   else
     unchanged "statefulset $ns/$svc already gone"
@@ -181,13 +182,14 @@ wait_gone "pods of the services" "see why with 'k3s kubectl -n <namespace> descr
 echo "skipper: ok the services' pods are gone"
 
 # The volumes of their claims, found from each volume's claimRef (also when the claim is already gone).
-pvs=$(kube get pv -o 'jsonpath={range .items[*]}{.metadata.name}{"\\t"}{.spec.claimRef.namespace}{"\\t"}{.spec.claimRef.name}{"\\t"}{.spec.persistentVolumeReclaimPolicy}{"\\n"}{end}') \\
-  || fail "could not list the PersistentVolumes (kubectl's error above). Fix: ${noClusterFix(cluster, host)}"
+# Fields split on "|" (no name holds one; a tab, as whitespace, would merge the empty fields of an unbound volume).
+pvs=$(kube get pv -o 'jsonpath={range .items[*]}{.metadata.name}{"|"}{.spec.claimRef.namespace}{"|"}{.spec.claimRef.name}{"|"}{.spec.persistentVolumeReclaimPolicy}{"\\n"}{end}') \\
+  || fail "could not list the PersistentVolumes (kubectl's error above). Fix: $no_cluster_fix"
 volumes=()
 declare -A claim_of=()
 for s in "\${released[@]}"; do
   read -r ns svc sel <<<"$s"
-  while IFS=$'\\t' read -r pv pv_ns pv_claim policy; do
+  while IFS='|' read -r pv pv_ns pv_claim policy; do
     [ "$pv_ns" = "$ns" ] && [[ $pv_claim =~ ^${DATA_VOLUME}-$svc-[0-9]+$ ]] || continue
     if [ "$policy" = Delete ]; then
       volumes+=("$pv")
@@ -197,11 +199,11 @@ for s in "\${released[@]}"; do
     fi
   done <<<"$pvs"
   claims=$(kube -n "$ns" get pvc -l "$sel" -o 'jsonpath={range .items[*]}{.metadata.name}{"\\n"}{end}') \\
-    || fail "could not list the claims of $ns/$svc (kubectl's error above). Fix: ${noClusterFix(cluster, host)}"
+    || fail "could not list the claims of $ns/$svc (kubectl's error above). Fix: $no_cluster_fix"
   mapfile -t mine < <(grep -E "^${DATA_VOLUME}-$svc-[0-9]+$" <<<"$claims" || true)
   if [ \${#mine[@]} -gt 0 ]; then
     kube -n "$ns" delete pvc "\${mine[@]}" --ignore-not-found --wait=false >/dev/null \\
-      || fail "could not delete the claims of $ns/$svc (kubectl's error above). Fix: ${noClusterFix(cluster, host)}"
+      || fail "could not delete the claims of $ns/$svc (kubectl's error above). Fix: $no_cluster_fix"
     for c in "\${mine[@]}"; do changed "claim $ns/$c deleted"; done
   else
     unchanged "claims of $ns/$svc already gone"

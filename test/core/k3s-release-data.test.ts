@@ -158,13 +158,14 @@ describe("the release-data delete script against a stand-in kubectl", () => {
   it("deletes only the opted-in services' StatefulSets and claims, after their pods are gone, and waits for the volumes", () => {
     const w = world();
     w.put("pv/pv-db.after", "4");
+    w.put("pv/pv-free", "- - Delete"); // an unbound volume: no claimRef
     const r = release(w);
     assert.equal(r.status, 0, r.stderr);
     for (const gone of ["sts/main_db", "pods/main_db-0", "pvc/main_data-db-0", "pv/pv-db", "pv/pv-legacy"]) {
       assert.ok(!w.has(gone), `${gone} should be gone`);
     }
     assert.ok(!w.has("sts/shop_legacy") && !w.has("pvc/shop_data-legacy-0"));
-    for (const kept of ["sts/main_cache", "pods/main_cache-0", "pvc/main_data-cache-0", "pv/pv-cache"]) {
+    for (const kept of ["sts/main_cache", "pods/main_cache-0", "pvc/main_data-cache-0", "pv/pv-cache", "pv/pv-free"]) {
       assert.ok(w.has(kept), `${kept} must stay`);
     }
     for (const kept of ["sts/main_db-1", "pods/main_db-1-0", "pvc/main_data-db-1-0", "pv/pv-db-1"]) {

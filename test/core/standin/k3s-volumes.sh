@@ -8,7 +8,7 @@
 #   sts/<ns>_<name>        content: whenDeleted policy (Delete, Retain)
 #   pods/<ns>_<name>       content: its app.kubernetes.io/instance label
 #   pvc/<ns>_<name>        content: its app.kubernetes.io/instance label
-#   pv/<name>              content: <claim namespace> <claim name> <reclaim policy>
+#   pv/<name>              content: <claim namespace> <claim name> <reclaim policy> ("- -" for no claimRef)
 #   pv/<name>.after        polls of `get pv` after its claim is deleted before it goes (default 2; "never": stays)
 #   pod-polls              polls of `get pods` after its StatefulSet is deleted before a pod goes (default 2)
 #   down                   when present, every call fails as kubectl does when the API server does not answer
@@ -116,11 +116,12 @@ case "$verb $kind" in
     [ -z "$ns" ] || die "get pv is cluster-scoped: no -n"
     tick pv
     if [ ${#names[@]} = 0 ]; then
-      [ "$output" = 'jsonpath={range .items[*]}{.metadata.name}{"\t"}{.spec.claimRef.namespace}{"\t"}{.spec.claimRef.name}{"\t"}{.spec.persistentVolumeReclaimPolicy}{"\n"}{end}' ] || die "get pv -o $output"
+      [ "$output" = 'jsonpath={range .items[*]}{.metadata.name}{"|"}{.spec.claimRef.namespace}{"|"}{.spec.claimRef.name}{"|"}{.spec.persistentVolumeReclaimPolicy}{"\n"}{end}' ] || die "get pv -o $output"
       for v in "$S/pv/"*; do
         [ -f "$v" ] && [[ ${v##*/} != *.* ]] || continue
         read -r v_ns v_claim policy <"$v" || true
-        printf '%s\t%s\t%s\t%s\n' "${v##*/}" "$v_ns" "$v_claim" "$policy"
+        [ "$v_ns" = - ] && v_ns="" && v_claim=""
+        printf '%s|%s|%s|%s\n' "${v##*/}" "$v_ns" "$v_claim" "$policy"
       done
     else
       [ "$output" = name ] && [ "$ignore" = 1 ] || die "get pv NAME...: want --ignore-not-found -o name"
