@@ -20,7 +20,10 @@
  * Claims of a StatefulSet are named `<template>-<statefulset>-<ordinal>` and carry its selector labels (Kubernetes'
  * `getPersistentVolumeClaimName` / `getPersistentVolumeClaims`, pkg/controller/statefulset/stateful_set_utils.go):
  * the script selects them by those labels and keeps only names of that form, so another service's claims (`db-0`'s
- * are `data-db-0-0`, not `data-db-<n>`) are never matched.
+ * are `data-db-0-0`, not `data-db-<n>`) are never matched. How kubectl prints what the script reads (kubectl's
+ * pkg/cmd/get/get.go, `printGeneric`): a get of one name prints that object itself (a jsonpath applies to it), and
+ * with `--ignore-not-found` nothing at all when it is missing; a get by label selector prints a List, also of zero or
+ * one item, so `{range .items[*]}` applies.
  */
 
 import { selectorLabels } from "../labels.ts";
