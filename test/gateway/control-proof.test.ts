@@ -274,6 +274,31 @@ describe("proof of address by challenge (one gateway, --allow-private, --proof-t
     assert.deepEqual(await stored("mover"), { ip: LB, port: responder.port });
   });
 
+  test("the decision is made again after the proof: an id taken while the challenge ran is not overwritten", async () => {
+    let answer: (() => void) | undefined;
+    let arrived: () => void = () => {};
+    const holding = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    // Signs correctly, but only when the test lets it answer.
+    const slow = await serve(
+      startServer((req, res) => {
+        const nonce = new URL(req.url ?? "/", "http://x").searchParams.get("nonce") ?? "";
+        answer = () => res.end(signProof(key.privateKey, "raced", nonce));
+        arrived();
+      }),
+    );
+    const pending = register({ ip: LB, port: slow.port, name: "raced", proofKey: key.proofKey });
+    await holding;
+    const direct = await call(port, "POST", "/v1/clusters", { body: { ip: "127.0.0.1", port: 8088, name: "raced" } });
+    assert.equal(direct.status, 201, "registered from its own address while the challenge was running");
+    answer?.();
+    const late = await pending;
+    assert.equal(late.status, 409, late.text);
+    assert.equal(late.json.token, undefined);
+    assert.deepEqual(await stored("raced"), { ip: "127.0.0.1", port: 8088 }, "the first registration stands");
+  });
+
   test("the results are counted in /metrics by outcome", async () => {
     const r = await call(port, "GET", "/metrics", { token: ADMIN_TOKEN });
     assert.equal(r.status, 200);

@@ -23,6 +23,8 @@ test("flags win over environment variables; defaults fill the rest", () => {
   assert.equal(fromEnv.heartbeatTtlMs, 30 * 86_400_000);
   assert.equal(fromEnv.workers, 1);
   assert.deepEqual(fromEnv.trustedProxies, []);
+  assert.equal(fromEnv.proofTimeoutMs, 5000);
+  assert.equal(fromEnv.proofMaxInFlight, 32);
   const flags = flagsFromArgs([
     "--port",
     "81",
@@ -33,12 +35,18 @@ test("flags win over environment variables; defaults fill the rest", () => {
     "--allow-private",
     "--heartbeat-ttl",
     "2h",
+    "--proof-timeout",
+    "750ms",
+    "--proof-max-in-flight",
+    "4",
   ]);
   const c = resolveConfig(flags, env);
   assert.equal(c.port, 81);
   assert.deepEqual(c.trustedProxies, ["10.0.0.0/8", "127.0.0.1/32"]);
   assert.equal(c.allowPrivate, true);
   assert.equal(c.heartbeatTtlMs, 7_200_000);
+  assert.equal(c.proofTimeoutMs, 750);
+  assert.equal(c.proofMaxInFlight, 4);
 });
 
 test("problems name the flag and the rule", () => {
@@ -52,6 +60,11 @@ test("problems name the flag and the rule", () => {
   assert.throws(() => resolveConfig({ ...ok, host: "any" }, {}), /--host/);
   assert.throws(() => resolveConfig({ ...ok, adminToken: "short" }, {}), /at least 16 characters/);
   assert.throws(() => resolveConfig({ ...ok, workers: "0" }, {}), /--workers/);
+  assert.throws(() => resolveConfig({ ...ok, proofTimeout: "0s" }, {}), /--proof-timeout: must be longer than zero/);
+  assert.throws(
+    () => resolveConfig({ ...ok, proofMaxInFlight: "0" }, {}),
+    /--proof-max-in-flight: "0" must be a whole number from 1 to 10000/,
+  );
   assert.throws(() => flagsFromArgs(["--nope"]), ConfigError);
   assert.equal(parseDuration("500ms", "x"), 500);
   assert.equal(parseDuration("90", "x"), 90_000);
