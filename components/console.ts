@@ -11,6 +11,13 @@
  *   string (`signingKeyPem`). No key provider plugin is needed (`@pulumi/random` is already one of ours), the key is
  *   stable across runs, and `pulumi up --replace <its RandomPassword's URN>` rotates it (signing everyone out).
  *
+ * Access: its ServiceAccount gets the permissions of `core/console/permissions.ts` (RBAC from `renderConsole`), and a
+ * ValidatingAdmissionPolicy with its binding (`renderConsoleAdmission`, see `core/render/console-policy.ts`) holds its
+ * writes to Skipper's project namespaces and its own. Both are created first and every other object depends on the
+ * binding, so the RBAC and the console-api Deployment never exist without them (and a destroy deletes them last).
+ * The API server starts enforcing a new binding once its policy informer has seen it, a moment after it is created,
+ * well before the console-api's pod has unpacked its archive and started.
+ *
  * Without `console/dist` the console-api is shipped alone and serves the API only (no `SKIPPER_CONSOLE_WEB_DIR`); a
  * warning says so and how to build it.
  */
@@ -24,9 +31,11 @@ import {
   consoleSecrets,
   consoleUrls,
   renderConsole,
+  renderConsoleAdmission,
 } from "../core/render/console.ts";
 import { archiveFiles } from "./code-archive.ts";
 import { type ConsoleFilesOptions, consoleFiles } from "./console-bundle.ts";
+import { createK8sObject, objectKey } from "./k8s-object.ts";
 import { createNamespaceFirst } from "./namespace-first.ts";
 import { type ClusterTarget, inClusterOptions } from "./options.ts";
 
@@ -72,6 +81,16 @@ export interface ConsoleArgs extends Omit<ConsoleInput, "archive"> {
   readonly archive?: ConsoleArchive;
 }
 
+/** `dependsOn` of the component's options plus `more` (the `extra` argument of `inClusterOptions` replaces it). */
+function dependsOnToo(
+  opts: pulumi.ComponentResourceOptions | undefined,
+  more: readonly pulumi.Resource[],
+): pulumi.CustomResourceOptions {
+  const given = opts?.dependsOn;
+  const list = given === undefined ? [] : Array.isArray(given) ? given : [given];
+  return more.length === 0 ? {} : { dependsOn: [...(list as pulumi.Input<pulumi.Resource>[]), ...more] };
+}
+
 export class Console extends pulumi.ComponentResource {
   /** `https://…` of the gateway host and the custom domain; empty when the console has neither. */
   readonly urls: readonly string[];
@@ -105,11 +124,24 @@ export class Console extends pulumi.ComponentResource {
     this.adminPassword = pulumi.secret(password.result);
     const signingKey = pulumi.secret(keySeed.result.apply(signingKeyPem));
 
+    // The admission policy first (the binding waits for its policy), then everything else waits for the binding.
+    const admission = new Map<string, pulumi.CustomResource>();
+    for (const obj of renderConsoleAdmission(cfg)) {
+      const earlier = [...admission.values()];
+      admission.set(
+        objectKey(obj),
+        createK8sObject(obj, inClusterOptions(this, cluster, opts, dependsOnToo(opts, earlier))),
+      );
+    }
+    const guarded = [...admission.values()];
     const objects = [
       ...consoleSecrets(cfg, { signingKeyPem: signingKey, adminPassword: this.adminPassword }),
       ...renderConsole(cfg),
     ];
-    this.objects = createNamespaceFirst(cfg.namespace, objects, () => inClusterOptions(this, cluster, opts));
+    const rest = createNamespaceFirst(cfg.namespace, objects, () =>
+      inClusterOptions(this, cluster, opts, dependsOnToo(opts, guarded)),
+    );
+    this.objects = new Map([...admission, ...rest]);
     this.registerOutputs({ urls: this.urls, adminEmail: this.adminEmail, adminPassword: this.adminPassword });
   }
 }

@@ -32,6 +32,9 @@ const CLASSES: Readonly<Record<string, K8sResourceClass>> = {
   "rbac.authorization.k8s.io/v1/RoleBinding": k8s.rbac.v1.RoleBinding,
   "rbac.authorization.k8s.io/v1/ClusterRole": k8s.rbac.v1.ClusterRole,
   "rbac.authorization.k8s.io/v1/ClusterRoleBinding": k8s.rbac.v1.ClusterRoleBinding,
+  "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy": k8s.admissionregistration.v1.ValidatingAdmissionPolicy,
+  "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding":
+    k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding,
 } as unknown as Record<string, K8sResourceClass>;
 
 /** Per-kind timeouts for kinds Pulumi awaits. */

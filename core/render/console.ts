@@ -19,6 +19,9 @@
  *   project namespace with `resourceNames` (service credentials are the one Secret the API reads elsewhere). An app's
  *   secret env, the gateway's tokens, cert-manager's keys and k3s's own Secrets stay out of its reach;
  * - a Role in its own namespace for what it writes there (its users Secret and audit ConfigMaps).
+ * Reads stay cluster-wide (the dashboard lists nodes, pods and failures everywhere). Writes are bound cluster-wide
+ * (projects are created at run time), and the admission policy of `console-policy.ts` (`renderConsoleAdmission`)
+ * narrows them to project namespaces and the console's own: the component creates it before anything else.
  *
  * Secret values never appear here: `consoleSecrets` takes them in whatever type the caller holds (Pulumi Outputs in
  * the component, strings in tests).
@@ -34,6 +37,7 @@ import { platformLabels, selectorLabels } from "../labels.ts";
 import type { Resources } from "../model.ts";
 import { CLUSTER_ISSUER, httpsRedirectMiddleware, INGRESS_CLASS } from "./app.ts";
 import { CONFIGMAP_MAX_BYTES, NODE_RUNTIME_IMAGE, NODE_RUNTIME_UID } from "./code-bundle.ts";
+import { consoleKubernetesProblem, renderConsolePolicy } from "./console-policy.ts";
 import { type EnvVar, literalEnv, secretEnv } from "./env.ts";
 import { credentialsSecretName } from "./names.ts";
 import { onlyFromTraefik, type TraefikPods } from "./network-policy.ts";
@@ -96,6 +100,11 @@ export interface ConsoleInput {
   readonly port?: number;
   /** Where Traefik's pods run: only they may connect. @default k3s's bundled Traefik */
   readonly traefik?: TraefikPods;
+  /**
+   * The cluster's k3s version (`cluster.k3s.version`): one older than v1.30 is refused, as it cannot serve the
+   * console's admission policy. @default not checked (the caller vouches for Kubernetes 1.30 or newer)
+   */
+  readonly k3sVersion?: string;
 }
 
 export interface ConsoleNames {
@@ -115,10 +124,13 @@ export interface ConsoleNames {
   readonly redirectIngress: string;
   readonly tlsSecret: string;
   readonly networkPolicy: string;
+  /** The ValidatingAdmissionPolicy and its binding (cluster-scoped). */
+  readonly admissionPolicy: string;
 }
 
 /** A console deployment with defaults filled in and names derived. */
-export interface ConsoleConfig extends Required<Omit<ConsoleInput, "gatewayDomain" | "gatewayHost" | "domain">> {
+export interface ConsoleConfig
+  extends Required<Omit<ConsoleInput, "gatewayDomain" | "gatewayHost" | "domain" | "k3sVersion">> {
   readonly gatewayDomain?: string;
   readonly gatewayHost?: string;
   readonly domain?: string;
@@ -133,8 +145,11 @@ export function consoleConfig(input: ConsoleInput): ConsoleConfig {
     throw new Error(`console port must be an unprivileged port between 1024 and 65535 (got ${port})`);
   }
   if (input.archive.gzip.byteLength === 0) throw new Error("console archive is empty");
+  const tooOld = input.k3sVersion === undefined ? undefined : consoleKubernetesProblem(input.k3sVersion);
+  if (tooOld !== undefined) throw new Error(`cluster.k3s.version: ${tooOld} (got "${input.k3sVersion}")`);
+  const { k3sVersion: _checked, ...rest } = input;
   return {
-    ...input,
+    ...rest,
     credentials: [...(input.credentials ?? [])],
     namespace: input.namespace ?? CONSOLE_NAMESPACE,
     image: input.image ?? NODE_RUNTIME_IMAGE,
@@ -158,6 +173,7 @@ export function consoleConfig(input: ConsoleInput): ConsoleConfig {
       redirectIngress: "console-api-redirect",
       tlsSecret: "console-api-tls",
       networkPolicy: "console-api-from-traefik",
+      admissionPolicy: "skipper-console-api-writes",
     },
   };
 }
@@ -185,7 +201,19 @@ function meta(cfg: ConsoleConfig, name: string, annotations?: Record<string, str
   return { name, namespace: cfg.namespace, labels: labels(), ...(annotations && { annotations }) };
 }
 
-/** Every non-secret object, namespace first. */
+/**
+ * The admission policy and its binding that keep the console's writes inside Skipper's projects (see
+ * `console-policy.ts`). Not part of `renderConsole`: the component creates them before every other object.
+ */
+export function renderConsoleAdmission(cfg: ConsoleConfig): K8sObject[] {
+  return renderConsolePolicy({
+    namespace: cfg.namespace,
+    serviceAccount: cfg.names.serviceAccount,
+    policyName: cfg.names.admissionPolicy,
+  });
+}
+
+/** Every non-secret object, namespace first (the admission policy is `renderConsoleAdmission`'s). */
 export function renderConsole(cfg: ConsoleConfig): K8sObject[] {
   const routed = cfg.gatewayHost !== undefined || cfg.domain !== undefined;
   return [

@@ -10,6 +10,7 @@
 import { SpecError, SpecErrors } from "../errors.ts";
 import type { App, Cluster, Service, Stack } from "../model.ts";
 import { consoleHost } from "../naming.ts";
+import { consoleKubernetesProblem } from "../render/console-policy.ts";
 import { appObjectNames, serviceObjectNames } from "../render/names.ts";
 import { type ConsoleSpec, DEFAULT_PROJECT, type StackSpec } from "../spec.ts";
 import { STACK_DEF } from "../stack-schema.ts";
@@ -35,6 +36,9 @@ export function validateStack(spec: StackSpec): Stack {
   const domain = validateDomain(shaped.domain, p);
   const consoleEnabled = shaped.console?.enabled ?? false;
   const consoleDomain = checkConsoleDomain(shaped.console, domain.gateway, p);
+  // The console's admission policy needs Kubernetes 1.30; without it the console could write anywhere.
+  const tooOld = consoleEnabled && cluster ? consoleKubernetesProblem(cluster.k3s.version) : undefined;
+  if (tooOld !== undefined) p.add("cluster.k3s.version", tooOld, cluster?.k3s.version);
 
   const serviceSpecs: Record<string, unknown> = shaped.services ?? {};
   const appSpecs: Record<string, unknown> = shaped.apps ?? {};

@@ -1,7 +1,7 @@
 /**
  * `Console` under the mock runtime, on a cluster of its own (the stack wiring is in console-stack.test.ts): what it
- * creates and where (the cluster's provider, parents, deleted with the install, namespace first), and how the two
- * generated secrets travel (secret inputs, never in a manifest or the pod spec in plain text).
+ * creates and where (the cluster's provider, parents, deleted with the install, admission policy first, namespace
+ * first), and how the two generated secrets travel (secret inputs, never in a manifest or the pod spec in plain text).
  */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
@@ -84,6 +84,8 @@ describe("Console component", () => {
         ...Array(2).fill("Secret"),
         "Service",
         "ServiceAccount",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
       ].sort(),
     );
     for (const r of objects) {
@@ -104,6 +106,26 @@ describe("Console component", () => {
       }
     }
     assert.deepEqual(validateObjects([...renderAll(validateStack(EXAMPLE_SPEC)), ...objects.map(manifest)]), []);
+  });
+
+  it("creates its admission policy and binding before every other object, the RBAC and the Deployment included", () => {
+    const policy = named("ValidatingAdmissionPolicy", "skipper-console-api-writes");
+    const binding = named("ValidatingAdmissionPolicyBinding", "skipper-console-api-writes");
+    assert.equal((manifest(binding)["spec"] as { policyName: string }).policyName, "skipper-console-api-writes");
+    assert.ok(binding.dependsOn.includes(policy.urn), "the binding waits for its policy");
+    assert.ok(!policy.dependsOn.includes(binding.urn));
+    const others = k8sObjects().filter((r) => r !== policy && r !== binding);
+    assert.ok(others.length > 10);
+    for (const r of others) assert.ok(r.dependsOn.includes(binding.urn), `${r.name} waits for the policy binding`);
+    for (const kind of ["Deployment", "ClusterRoleBinding", "RoleBinding", "Namespace"]) {
+      assert.ok(
+        others.some((r) => r.type.endsWith(`:${kind}`)),
+        `${kind} is among them`,
+      );
+    }
+    // Created through the typed admissionregistration/v1 classes, on the cluster's provider.
+    assert.equal(policy.type, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy");
+    assert.equal(binding.type, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding");
   });
 
   it("generates the admin password and the signing key as secrets, and they reach only the Secrets", async () => {

@@ -5,6 +5,8 @@
 import { Certificate } from "@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate";
 import { ClusterIssuer } from "@kubernetes-models/cert-manager/cert-manager.io/v1/ClusterIssuer";
 import { Issuer } from "@kubernetes-models/cert-manager/cert-manager.io/v1/Issuer";
+import { ValidatingAdmissionPolicy } from "kubernetes-models/admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy";
+import { ValidatingAdmissionPolicyBinding } from "kubernetes-models/admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding";
 import { DaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
@@ -32,6 +34,8 @@ interface Validatable {
 type ModelClass = new (data: never) => Validatable;
 
 const MODELS: readonly ModelClass[] = [
+  ValidatingAdmissionPolicy,
+  ValidatingAdmissionPolicyBinding,
   Certificate,
   ClusterIssuer,
   Issuer,

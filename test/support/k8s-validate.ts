@@ -28,6 +28,8 @@ const CLUSTER_SCOPED: ReadonlySet<string> = new Set([
   "IngressClass",
   "PriorityClass",
   "CustomResourceDefinition",
+  "ValidatingAdmissionPolicy",
+  "ValidatingAdmissionPolicyBinding",
 ]);
 /** Kinds whose names must be DNS-1123 labels (they become DNS names or label values); others are subdomains. */
 const LABEL_NAMED: ReadonlySet<string> = new Set(["Namespace", "Service"]);
