@@ -5,8 +5,7 @@
  * the bundled gateway runs this file as its entry.
  */
 import cluster from "node:cluster";
-import { realpathSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { isMainModule } from "../core/main-module.ts";
 import { ConfigError, flagsFromArgs, type GatewayConfig, resolveConfig } from "./config.ts";
 import { warn } from "./run/lifecycle.ts";
 import { runPrimary } from "./run/primary.ts";
@@ -19,18 +18,7 @@ export async function runGateway(config: GatewayConfig): Promise<void> {
   return cluster.isPrimary ? runPrimary(config) : runWorker(config);
 }
 
-/** True when this module is the program being run (the bundled gateway), not imported by `kip`. */
-function isEntry(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntry()) {
+if (isMainModule(import.meta.url)) {
   try {
     await runGateway(resolveConfig(flagsFromArgs(process.argv.slice(2))));
   } catch (err) {

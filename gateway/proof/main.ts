@@ -7,9 +7,9 @@
  * It prints the public key it proves (the `proofKey` of the registration) once, and stops on SIGTERM or SIGINT.
  */
 import { createPrivateKey, type KeyObject } from "node:crypto";
-import { readFileSync, realpathSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 import { rawPublicKey } from "../../core/ed25519-key.ts";
+import { isMainModule } from "../../core/main-module.ts";
 import { clusterNameProblem, ipFromClusterId } from "../../core/naming.ts";
 import { createResponder } from "./responder.ts";
 
@@ -55,17 +55,7 @@ export function responderSettings(env: NodeJS.ProcessEnv): ResponderSettings {
   return { clusterId, privateKey, keyFile, proofKey, port };
 }
 
-function isEntry(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntry()) {
+if (isMainModule(import.meta.url)) {
   let settings: ResponderSettings;
   try {
     settings = responderSettings(process.env);
