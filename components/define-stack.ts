@@ -12,6 +12,7 @@ import { SpecError, SpecErrors } from "../core/errors.ts";
 import type { Stack } from "../core/model.ts";
 import { renderAddons } from "../core/render/addons.ts";
 import { defaultAdminEmail, serviceCredentials } from "../core/render/console.ts";
+import { boundAppNames } from "../core/render/service.ts";
 import type { ClusterSpec, StackSpec } from "../core/spec.ts";
 import { validateStack } from "../core/validate/stack.ts";
 import type { InfraProvider } from "../providers/infra-provider.ts";
@@ -105,7 +106,7 @@ export function buildStack(args: DefineStackArgs): StackOutputs {
       s.name,
       new Service(
         s.name,
-        { service: s, cluster, storageClass, credentialsKey },
+        { service: s, cluster, storageClass, credentialsKey, boundApps: boundAppNames(s, stack.apps) },
         after(s.project, s.deleteDataOnDestroy && releaseData ? [releaseData] : []),
       ),
     ]),

@@ -27,6 +27,11 @@ export interface ServiceArgs {
    * for this service alone, which is lost when the service is removed: declared again, it would not open its old data
    */
   readonly credentialsKey?: pulumi.Input<string>;
+  /**
+   * The apps that bind this service (`boundAppNames(service, stack.apps)`), recorded on the StatefulSet for the
+   * console. @default not recorded: the console shows the bound apps as unknown
+   */
+  readonly boundApps?: readonly string[];
 }
 
 /**
@@ -55,7 +60,7 @@ export class Service extends pulumi.ComponentResource {
     );
     const credentials = renderServiceCredentials(service, this.password);
     this.credentialsSecret = credentials.metadata.name;
-    const objects: K8sObject[] = [credentials, ...renderService(service, args.storageClass)];
+    const objects: K8sObject[] = [credentials, ...renderService(service, args.storageClass, args.boundApps)];
     this.objects = createK8sObjects(objects, () => inClusterOptions(this, args.cluster, opts));
     this.registerOutputs({ credentialsSecret: this.credentialsSecret });
   }

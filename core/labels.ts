@@ -20,6 +20,11 @@ export const LABEL_PROJECT = "skipper.dev/project";
  * them beside the current ones after a scale made in the console (which lasts until the next `pulumi up`).
  */
 export const ANNOTATION_DECLARED_REPLICAS = "skipper.run/declared-replicas";
+/**
+ * Annotation on a stack-rendered service's StatefulSet (its metadata, never the pod template, so a change restarts
+ * nothing): the apps that bind it, sorted and comma-separated (`web,worker`; empty when none does).
+ */
+export const ANNOTATION_BOUND_APPS = "skipper.run/bound-apps";
 
 /** `app` for apps, `service` for stateful services. */
 export type Component = "app" | "service";

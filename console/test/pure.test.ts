@@ -1,6 +1,5 @@
 // @vitest-environment node
 import { describe, expect, test } from "vitest";
-import { boundApps, servicePrefix } from "../src/lib/bindings";
 import { failureHint } from "../src/lib/failure-hints";
 import { formatBytes, formatCpu, formatWait, percent } from "../src/lib/format";
 import { emailProblem, projectNameProblem } from "../src/lib/names";
@@ -28,21 +27,6 @@ describe("failure hints", () => {
     expect(failureHint({ reason: "OOMKilled" })).toMatch(/memory limit/);
     expect(failureHint({ reason: "Unschedulable" })).toMatch(/No node can run it/);
     expect(failureHint({ reason: "Whatever" })).toMatch(/Open the app/);
-  });
-});
-
-describe("bindings", () => {
-  test("an app binds a service when it has the service's HOST variable", () => {
-    expect(servicePrefix("orders-db")).toBe("ORDERS_DB_");
-    expect(servicePrefix("9db")).toBe("SERVICE_9DB_");
-    const apps = [
-      { name: "web", env: ["DB_HOST", "DB_URL", "PORT"] },
-      { name: "worker", env: ["ORDERS_DB_HOST"] },
-      { name: "cron", env: ["DBX_HOST", "DB_HOSTNAME"] },
-    ];
-    expect(boundApps("db", apps)).toEqual(["web"]);
-    expect(boundApps("orders-db", apps)).toEqual(["worker"]);
-    expect(boundApps("cache", apps)).toEqual([]);
   });
 });
 

@@ -230,14 +230,23 @@ export const appChangeSchema = object(
 );
 export type AppChangeRequest = FromSchema<typeof appChangeSchema>;
 
-export const serviceSchema = object({ ...workloadFields, engine: str, version: str }, [...workloadRequired, "engine"]);
+/**
+ * The apps that bind a service, as the stack recorded them on its StatefulSet (`skipper.run/bound-apps`); absent when
+ * nothing recorded them (a service the stack did not make), `[]` when the stack binds it to no app.
+ */
+const boundApps = arrayOf({ type: "string", pattern: PROJECT_NAME, maxLength: 63 });
+
+export const serviceSchema = object({ ...workloadFields, engine: str, version: str, boundApps }, [
+  ...workloadRequired,
+  "engine",
+]);
 export type ServiceView = FromSchema<typeof serviceSchema>;
 
 export const servicesSchema = object({ services: arrayOf(serviceSchema) }, ["services"]);
 export type ServicesResponse = FromSchema<typeof servicesSchema>;
 
 export const serviceDetailSchema = object(
-  { ...workloadFields, engine: str, version: str, pods: arrayOf(podSchema), host: str, port: int },
+  { ...workloadFields, engine: str, version: str, boundApps, pods: arrayOf(podSchema), host: str, port: int },
   [...workloadRequired, "engine", "pods"],
 );
 export type ServiceDetailResponse = FromSchema<typeof serviceDetailSchema>;

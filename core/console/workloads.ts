@@ -3,8 +3,21 @@
  * image, URLs, env names, pods. Pure functions over what the Kubernetes API returned.
  */
 import type { CoreV1Event, V1Deployment, V1Ingress, V1Pod, V1StatefulSet } from "@kubernetes/client-node";
-import { ANNOTATION_DECLARED_REPLICAS, LABEL_MANAGED_BY, LABEL_NAME, LABEL_VERSION, MANAGED_BY } from "../labels.ts";
-import type { AppDetailResponse, AppView, ServiceDetailResponse, ServiceView } from "./api.ts";
+import {
+  ANNOTATION_BOUND_APPS,
+  ANNOTATION_DECLARED_REPLICAS,
+  LABEL_MANAGED_BY,
+  LABEL_NAME,
+  LABEL_VERSION,
+  MANAGED_BY,
+} from "../labels.ts";
+import {
+  type AppDetailResponse,
+  type AppView,
+  PROJECT_NAME,
+  type ServiceDetailResponse,
+  type ServiceView,
+} from "./api.ts";
 import { iso, type PodProblem, podProblem, podView } from "./pods.ts";
 
 type Workload = V1Deployment | V1StatefulSet;
@@ -155,8 +168,24 @@ function engine(s: V1StatefulSet): { engine: string; version?: string } {
   return { engine: labels[LABEL_NAME] ?? "unknown", ...(version !== undefined && { version }) };
 }
 
+const APP_NAME = new RegExp(PROJECT_NAME);
+/** At most this many bound apps are reported (the annotation is anyone's to edit with kubectl). */
+const MAX_BOUND_APPS = 200;
+
+/**
+ * The apps the stack recorded as binding the service, or undefined when it recorded none (no annotation). Entries that
+ * are not app names are dropped: the annotation is data from the cluster, not from the stack alone.
+ */
+function boundApps(s: V1StatefulSet): string[] | undefined {
+  const raw = s.metadata?.annotations?.[ANNOTATION_BOUND_APPS];
+  if (raw === undefined) return undefined;
+  const names = raw.split(",").map((name) => name.trim());
+  return [...new Set(names.filter((name) => APP_NAME.test(name)))].sort().slice(0, MAX_BOUND_APPS);
+}
+
 export function serviceView(s: V1StatefulSet, pods: PodIndex, events: readonly CoreV1Event[]): ServiceView {
-  return { ...workloadFields(s, pods.of(s), events), ...engine(s) };
+  const bound = boundApps(s);
+  return { ...workloadFields(s, pods.of(s), events), ...engine(s), ...(bound !== undefined && { boundApps: bound }) };
 }
 
 export function serviceDetail(

@@ -10,6 +10,9 @@
  * The password is derived (`deriveServicePassword`), so a service declared again meets its old data with the same
  * credentials.
  *
+ * The StatefulSet's metadata carries the apps that bind the service (`skipper.run/bound-apps`), for the console. It is
+ * on the set itself and not on its pod template, so binding or unbinding an app does not restart the engine.
+ *
  * The headless Service does not publish unready pods: with one replica there are no peers that need to find each
  * other during start-up, and apps should reach the engine only once its readiness check passes.
  */
@@ -19,8 +22,8 @@ import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IServiceSpec } from "kubernetes-models/v1/ServiceSpec";
 import { type CredentialKey, credentialKeys, type EngineEntry, engineEntry } from "../catalogue.ts";
 import type { K8sObject } from "../k8s.ts";
-import { LABEL_COMPONENT, serviceLabels, serviceSelector } from "../labels.ts";
-import type { Service } from "../model.ts";
+import { ANNOTATION_BOUND_APPS, LABEL_COMPONENT, serviceLabels, serviceSelector } from "../labels.ts";
+import type { App, Service } from "../model.ts";
 import { type EnvVar, literalEnv, secretEnv } from "./env.ts";
 import { credentialsSecretName } from "./names.ts";
 import { containerSecurity, podDefaults, REVISION_HISTORY_LIMIT_STATEFUL, resourceRequirements } from "./pod.ts";
@@ -100,12 +103,25 @@ export function renderServiceCredentials<V>(svc: Service, password: V, url?: V):
   };
 }
 
+/** The apps of the service's project that bind it (`bind: ["<svc>"]`), sorted by name. */
+export function boundAppNames(svc: Service, apps: readonly App[]): string[] {
+  return apps
+    .filter((app) => app.project === svc.project && app.bind.includes(svc.name))
+    .map((app) => app.name)
+    .sort();
+}
+
 /**
  * The service's StatefulSet and headless Service. `storageClass` backs its volume: the infrastructure provider's
  * (`InfraProvider.storageClass`, k3s's `local-path` on bare metal); without one the cluster's default class does.
+ * `boundApps` (from `boundAppNames`) is recorded on the StatefulSet; without it the set says nothing about bindings.
  */
-export function renderService(svc: Service, storageClass: string | undefined): K8sObject[] {
-  return [renderStatefulSet(svc, storageClass), renderHeadlessService(svc)];
+export function renderService(
+  svc: Service,
+  storageClass: string | undefined,
+  boundApps?: readonly string[],
+): K8sObject[] {
+  return [renderStatefulSet(svc, storageClass, boundApps), renderHeadlessService(svc)];
 }
 
 function engineEnv(svc: Service, e: EngineEntry): EnvVar[] {
@@ -143,7 +159,11 @@ function container(svc: Service, e: EngineEntry): IContainer {
   };
 }
 
-function renderStatefulSet(svc: Service, storageClass: string | undefined): K8sObject {
+function renderStatefulSet(
+  svc: Service,
+  storageClass: string | undefined,
+  boundApps: readonly string[] | undefined,
+): K8sObject {
   const e = engineEntry(svc.engine);
   const spec: IStatefulSetSpec = {
     serviceName: svc.name,
@@ -178,7 +198,12 @@ function renderStatefulSet(svc: Service, storageClass: string | undefined): K8sO
   return {
     apiVersion: "apps/v1",
     kind: "StatefulSet",
-    metadata: { name: svc.name, namespace: svc.namespace, labels: serviceLabels(svc) },
+    metadata: {
+      name: svc.name,
+      namespace: svc.namespace,
+      labels: serviceLabels(svc),
+      ...(boundApps !== undefined && { annotations: { [ANNOTATION_BOUND_APPS]: [...boundApps].sort().join(",") } }),
+    },
     spec,
   };
 }

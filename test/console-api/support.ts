@@ -14,6 +14,7 @@ import type { StoredUser } from "../../console-api/users/store.ts";
 import type { Role } from "../../core/console/api.ts";
 import type { K8sObject } from "../../core/k8s.ts";
 import {
+  ANNOTATION_BOUND_APPS,
   ANNOTATION_DECLARED_REPLICAS,
   LABEL_INSTANCE,
   LABEL_MANAGED_BY,
@@ -73,12 +74,18 @@ export function deployment(
   };
 }
 
-export function statefulSet(project: string, name: string): K8sObject {
+/** A postgres StatefulSet; `boundApps` is written as the stack's renderer writes it (none: not recorded). */
+export function statefulSet(project: string, name: string, opts: { boundApps?: string } = {}): K8sObject {
   const selector = { [LABEL_INSTANCE]: name, [LABEL_MANAGED_BY]: "skipper" };
   return {
     apiVersion: "apps/v1",
     kind: "StatefulSet",
-    metadata: { name, namespace: project, labels: { ...selector, [LABEL_NAME]: "postgres", [LABEL_VERSION]: "16" } },
+    metadata: {
+      name,
+      namespace: project,
+      labels: { ...selector, [LABEL_NAME]: "postgres", [LABEL_VERSION]: "16" },
+      ...(opts.boundApps !== undefined && { annotations: { [ANNOTATION_BOUND_APPS]: opts.boundApps } }),
+    },
     spec: {
       replicas: 1,
       serviceName: name,
@@ -126,7 +133,10 @@ export function ingress(project: string, app: string, host: string, tlsSecret?: 
   };
 }
 
-/** Two projects: `shop` (apps web and worker, service db) and `blog` (app site, service pg). */
+/**
+ * Two projects: `shop` (apps web and worker, service db bound to both) and `blog` (app site, service pg, which records
+ * no bound apps, as a service made outside the stack).
+ */
 export function seed(): K8sObject[] {
   return [
     namespace(CONSOLE_NS, false),
@@ -136,7 +146,7 @@ export function seed(): K8sObject[] {
     deployment("shop", "web", { replicas: 2 }),
     deployment("shop", "worker"),
     deployment("shop", "manual", { stack: false }),
-    statefulSet("shop", "db"),
+    statefulSet("shop", "db", { boundApps: "web,worker" }),
     credentials("shop", "db", "shop-db-secret-pw"),
     ingress("shop", "web", `web-c1.${GATEWAY}`),
     ingress("shop", "web", "shop.example.com", "web-tls"),

@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CATALOGUE, credentialKeys, ENGINES } from "../../core/catalogue.ts";
 import type { K8sObject } from "../../core/k8s.ts";
+import { ANNOTATION_BOUND_APPS } from "../../core/labels.ts";
 import type { Service, Stack } from "../../core/model.ts";
 import {
+  boundAppNames,
   connectionUrl,
   deriveServicePassword,
   K3S_STORAGE_CLASS,
@@ -96,6 +98,51 @@ describe("renderService", () => {
     const s: Service = { ...svc("postgres"), deleteDataOnDestroy: true };
     const sts = kindOf(renderService(s, K3S_STORAGE_CLASS), "StatefulSet");
     assert.deepEqual(sts["spec"].persistentVolumeClaimRetentionPolicy, { whenDeleted: "Delete", whenScaled: "Retain" });
+  });
+});
+
+describe("the apps bound to a service", () => {
+  // Two projects each with a service `db`; apps listed out of order, one binding nothing.
+  const bound: Stack = validateStack({
+    ...EXAMPLE_SPEC,
+    services: {
+      db: { engine: "postgres" },
+      cache: { engine: "redis" },
+      "blog-db": { engine: "postgres", project: "blog" },
+    },
+    apps: {
+      worker: { image: "acme/worker:1", bind: ["db", "cache"] },
+      web: { image: "acme/web:1", port: 3000, bind: ["db"] },
+      cron: { image: "acme/cron:1" },
+      site: { image: "acme/site:1", port: 3000, project: "blog", bind: ["blog-db"] },
+    },
+  } as StackSpec);
+  const service = (name: string): Service => bound.services.find((s) => s.name === name)!;
+  const statefulSet = (s: Service, apps?: readonly string[]): Rec =>
+    kindOf(renderService(s, K3S_STORAGE_CLASS, apps), "StatefulSet");
+
+  it("are the apps of its project whose bind names it, sorted", () => {
+    assert.deepEqual(boundAppNames(service("db"), bound.apps), ["web", "worker"]);
+    assert.deepEqual(boundAppNames(service("cache"), bound.apps), ["worker"]);
+    assert.deepEqual(boundAppNames(service("blog-db"), bound.apps), ["site"]);
+  });
+
+  it("are recorded on the StatefulSet's metadata, sorted and comma-separated, empty when none binds it", () => {
+    assert.equal(
+      statefulSet(service("db"), ["worker", "web"])["metadata"].annotations[ANNOTATION_BOUND_APPS],
+      "web,worker",
+    );
+    assert.equal(statefulSet(service("db"), [])["metadata"].annotations[ANNOTATION_BOUND_APPS], "");
+    assert.equal(statefulSet(service("db"))["metadata"].annotations, undefined, "not known: not recorded");
+  });
+
+  it("changing them leaves the pod template and the rest of the spec as they were (no restart of the engine)", () => {
+    const before = statefulSet(service("db"), ["web"]);
+    const after = statefulSet(service("db"), ["web", "worker"]);
+    assert.notDeepEqual(before["metadata"], after["metadata"]);
+    assert.deepEqual(after["spec"], before["spec"]);
+    assert.equal(JSON.stringify(after["spec"]).includes(ANNOTATION_BOUND_APPS), false);
+    assert.deepEqual(statefulSet(service("db"))["spec"], before["spec"]);
   });
 });
 

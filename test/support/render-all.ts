@@ -7,7 +7,12 @@ import type { Stack } from "../../core/model.ts";
 import { renderAddons } from "../../core/render/addons.ts";
 import { renderApp, renderAppSecret } from "../../core/render/app.ts";
 import { renderNamespace } from "../../core/render/namespace.ts";
-import { K3S_STORAGE_CLASS, renderService, renderServiceCredentials } from "../../core/render/service.ts";
+import {
+  boundAppNames,
+  K3S_STORAGE_CLASS,
+  renderService,
+  renderServiceCredentials,
+} from "../../core/render/service.ts";
 
 export const PLACEHOLDER = "<secret>";
 
@@ -16,7 +21,7 @@ export function renderAll(stack: Stack): K8sObject[] {
     ...stack.projects.map(renderNamespace),
     ...stack.services.flatMap((s) => [
       renderServiceCredentials(s, PLACEHOLDER),
-      ...renderService(s, K3S_STORAGE_CLASS),
+      ...renderService(s, K3S_STORAGE_CLASS, boundAppNames(s, stack.apps)),
     ]),
     ...stack.apps.flatMap((a) => [
       ...(a.secretEnv.length > 0

@@ -49,8 +49,8 @@ export interface SessionUser {
   projects?: string[];
 }
 
-/** A service with the apps that bind it, when the console-api reports them. */
-export type ServiceSummary = ServiceView & { boundApps?: string[] };
+/** A service; `boundApps` is what the stack recorded (absent for a service it did not make). */
+export type ServiceSummary = ServiceView;
 
 export const ROLES: readonly Role[] = ["admin", "deployer", "viewer"];
 /** The console-api refuses more (core/console/api.ts MAX_REPLICAS). */
