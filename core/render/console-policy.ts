@@ -185,6 +185,8 @@ export function renderConsolePolicy(input: ConsolePolicyInput): K8sObject[] {
             `"it writes these only in Skipper project namespaces (labelled ${LABEL_PROJECT}=<namespace> and ` +
             `${LABEL_MANAGED_BY} skipper or ${CONSOLE_NAMESPACE_MANAGER})" : ` +
             `"it writes these only in its own namespace ${input.namespace}")`,
+          // Shown if the message expression itself fails.
+          message: `the Skipper console may write only in Skipper project namespaces and in ${input.namespace}`,
           reason: "Forbidden",
         },
         {
@@ -195,6 +197,7 @@ export function renderConsolePolicy(input: ConsolePolicyInput): K8sObject[] {
             `creating a project namespace labelled ${LABEL_PROJECT}=<its name> and ${LABEL_MANAGED_BY}=` +
             `${CONSOLE_NAMESPACE_MANAGER}, with no other labels than ${CONSOLE_NAMESPACE_LABEL_KEYS.join(", ")}, ` +
             "no annotations, and not named default, kube-* or the console's own namespace\"",
+          message: "the Skipper console may make no cluster-scoped change but creating a labelled project namespace",
           reason: "Forbidden",
         },
       ],

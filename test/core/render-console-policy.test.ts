@@ -438,6 +438,10 @@ describe("console admission policy: objects", () => {
       { name: "console-service-account", expression: `request.userInfo.username == "${CONSOLE_USER}"` },
     ]);
     assert.equal(CONSOLE_USER, "system:serviceaccount:skipper-console:console-api");
+    for (const v of spec.validations as (PolicySpec["validations"][number] & { message?: string; reason?: string })[]) {
+      assert.ok(v.message && v.messageExpression, "a message, and a static one should its expression fail");
+      assert.equal(v.reason, "Forbidden");
+    }
     assert.deepEqual(binding?.["spec"], { policyName: policy?.metadata.name, validationActions: ["Deny"] });
     const secrets = consoleSecrets(cfg, { signingKeyPem: "pem", adminPassword: "password" });
     assert.deepEqual(validateObjects([...objects, ...secrets, ...renderConsole(cfg)]), []);
