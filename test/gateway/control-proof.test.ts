@@ -362,3 +362,27 @@ describe("proof challenges in flight are capped (--proof-max-in-flight 1)", () =
     }
   });
 });
+
+describe("proof of address under --workers 2", () => {
+  test("a worker hands the registration to the primary, which runs the challenge and counts it", async (t) => {
+    const data = makeTempDataPath();
+    t.after(() => data.remove());
+    const workers = await startGateway(t, data.path, [
+      "--allow-private",
+      "--workers",
+      "2",
+      "--admin-token",
+      ADMIN_TOKEN,
+    ]);
+    key ??= seededKey(seededRandom("control proof keys (workers)"));
+    const responder = await startResponder("worked", key);
+    t.after(() => responder.close());
+    const r = await call(workers.port, "POST", "/v1/clusters", {
+      body: { ip: LB, port: responder.port, name: "worked", proofKey: key.proofKey },
+    });
+    assert.equal(r.status, 201, r.text);
+    assert.equal(responder.seen.length, 1);
+    const m = await call(workers.port, "GET", "/metrics", { token: ADMIN_TOKEN });
+    assert.match(m.text, /^skipper_gateway_address_proofs_total\{result="passed"\} 1$/m);
+  });
+});
