@@ -117,6 +117,8 @@ describe("Console component", () => {
     const others = k8sObjects().filter((r) => r !== policy && r !== binding);
     assert.ok(others.length > 10);
     for (const r of others) assert.ok(r.dependsOn.includes(binding.urn), `${r.name} waits for the policy binding`);
+    const order = ev.resources.map((r) => r.urn);
+    assert.ok(order.indexOf(binding.urn) < order.indexOf(named("Deployment", "console-api").urn), "registered first");
     for (const kind of ["Deployment", "ClusterRoleBinding", "RoleBinding", "Namespace"]) {
       assert.ok(
         others.some((r) => r.type.endsWith(`:${kind}`)),
