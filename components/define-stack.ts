@@ -146,6 +146,7 @@ function deployConsole(
       ...(host !== undefined && { gatewayHost: host }),
       ...(domain !== undefined && { domain }),
       adminEmail: defaultAdminEmail(stack.domain.acmeEmail, [host, domain]),
+      k3sVersion: stack.cluster.k3s.version,
       credentials: serviceCredentials(stack.services),
     },
     { dependsOn: [...projects] },
