@@ -64,10 +64,10 @@ async function assertClean(page: Page, problems: string[]): Promise<void> {
   assert.deepEqual(problems, []);
 }
 
-async function signIn(page: Page, url: string, email: string): Promise<string> {
+async function signIn(page: Page, url: string, email: string, password = PASSWORD): Promise<string> {
   await page.goto(`${url}/login`);
   await page.fill("#login-email", email);
-  await page.fill("#login-password", PASSWORD);
+  await page.fill("#login-password", password);
   const [response] = await Promise.all([
     page.waitForResponse((r) => r.url().endsWith("/api/v1/auth/login")),
     page.click('[data-testid="login-submit"]'),
@@ -240,6 +240,177 @@ test("web console in Chromium against the console-api", { timeout: 900_000 }, as
     await context.close();
   });
 
+  // Names made up per run from a printed seed, so a rerun never meets a leftover and a failure can be replayed.
+  const seed = Number(process.env["CONSOLE_E2E_SEED"] ?? Math.floor(Math.random() * 1_000_000));
+  console.log(`console e2e: seed ${seed} (CONSOLE_E2E_SEED=${seed} repeats these names)`);
+
+  await t.test(
+    "services: bound apps are the ones the stack recorded on the StatefulSet, linked to the apps",
+    async () => {
+      const { context, page, problems } = await newContext(browser);
+      await signIn(page, h.url, ADMIN);
+      await page.goto(`${h.url}/services`);
+      await page.selectOption('[data-testid="project-picker"]', "shop");
+      await page.waitForSelector('[data-testid="service"]:has-text("db") [data-testid="bound-app"]');
+      const chips = async () =>
+        page.$$eval('[data-testid="service"]:has(h2:text-is("db")) [data-testid="bound-app"]', (links) =>
+          links.map((link) => [link.textContent?.trim(), link.getAttribute("href")]),
+        );
+      // Seeded apps carry only DATABASE_URL: the old guess from env names found no app here.
+      assert.deepEqual(await chips(), [
+        ["web", "/apps/shop/web"],
+        ["worker", "/apps/shop/worker"],
+      ]);
+      // The stack changes its bindings (as the next `pulumi up` would): the view follows the annotation.
+      const db = h.kube.get("apps/v1", "StatefulSet", "shop", "db")!;
+      const annotations = (db.metadata as { annotations?: Record<string, string> }).annotations ?? {};
+      h.kube.apply({
+        ...db,
+        metadata: { ...db.metadata, annotations: { ...annotations, "skipper.run/bound-apps": "" } },
+      });
+      await page.click('button:has-text("Refresh")');
+      await page.waitForSelector('[data-testid="bound-apps"]:has-text("none — bind it with")');
+      assert.deepEqual(await chips(), []);
+      h.kube.apply({ ...db, metadata: { ...db.metadata, annotations } });
+      await page.click('button:has-text("Refresh")');
+      await page.click('[data-testid="bound-app"]:has-text("worker")');
+      await page.waitForSelector('[data-testid="app-image"]');
+      assert.equal(await page.textContent('[data-testid="app-image"]'), "registry.example/worker:1.0");
+      // A service the stack did not record bindings for says so instead of guessing.
+      await page.goto(`${h.url}/services`);
+      await page.selectOption('[data-testid="project-picker"]', "blog");
+      await page.waitForSelector('[data-testid="service"]:has-text("pg")');
+      assert.match((await page.textContent('[data-testid="bound-apps"]')) ?? "", /not recorded/);
+      assert.equal(await page.locator('[data-testid="bound-app"]').count(), 0);
+      await assertClean(page, problems);
+      await context.close();
+    },
+  );
+
+  await t.test("projects: an admin creates one and sees it listed; a viewer has no form and is refused", async () => {
+    const name = `e2e-${seed}`;
+    const { context, page, problems } = await newContext(browser);
+    await signIn(page, h.url, ADMIN);
+    await page.goto(`${h.url}/projects`);
+    await page.waitForSelector('[data-testid="project"]');
+    // A name Kubernetes would refuse is stopped in the form, and nothing is created.
+    await page.fill("#project-name", "Not_A_Name");
+    await page.click('button:has-text("Create project")');
+    await page.waitForSelector("#project-name-help.field-error");
+    assert.equal(await page.getAttribute("#project-name", "aria-invalid"), "true");
+    assert.equal(h.kube.get("v1", "Namespace", undefined, "Not_A_Name"), undefined);
+    await page.fill("#project-name", name);
+    await page.click('button:has-text("Create project")');
+    await page.waitForSelector(`.toast-success:has-text("Project ${name} created.")`);
+    await page.waitForSelector(`[data-testid="project"] h2:text-is("${name}")`);
+    const card = page.locator('[data-testid="project"]', { has: page.locator(`h2:text-is("${name}")`) });
+    assert.equal((await card.locator(".badge").textContent())?.trim(), "console");
+    assert.match((await card.textContent()) ?? "", /0 apps · 0\s+services/);
+    const namespace = h.kube.get("v1", "Namespace", undefined, name);
+    assert.ok(namespace, `namespace ${name} exists in the cluster`);
+    await page.reload();
+    await page.waitForSelector(`[data-testid="project"] h2:text-is("${name}")`);
+    await assertClean(page, problems);
+    await context.close();
+
+    const viewer = await newContext(browser);
+    await signIn(viewer.page, h.url, VIEWER);
+    await viewer.page.goto(`${h.url}/projects`);
+    await viewer.page.waitForSelector('[data-testid="project"]');
+    assert.equal(await viewer.page.locator("#project-name").count(), 0, "no create-project form");
+    const listed = await viewer.page.$$eval('[data-testid="project"] h2', (hs) => hs.map((x) => x.textContent?.trim()));
+    assert.deepEqual(listed, ["shop"], "a viewer sees only the projects they are a member of");
+    const { token } = await h.login(VIEWER);
+    const refused = await h.call("POST", "/api/v1/projects", { token, body: { name: `${name}-viewer` } });
+    assert.equal(refused.status, 403, refused.text);
+    assert.equal(h.kube.get("v1", "Namespace", undefined, `${name}-viewer`), undefined);
+    await assertClean(viewer.page, viewer.problems);
+    await viewer.context.close();
+  });
+
+  await t.test(
+    "users: an admin adds one with a role and projects; they see only those; removed, they are out",
+    async () => {
+      const email = `user-${seed}@example.com`;
+      const admin = await newContext(browser);
+      await signIn(admin.page, h.url, ADMIN);
+      await admin.page.goto(`${h.url}/users`);
+      await admin.page.waitForSelector('[data-testid="users-table"]');
+      await admin.page.fill("#user-email", email);
+      await admin.page.selectOption("#user-role", "deployer");
+      await admin.page.check('.projects-pick input[value="blog"]');
+      await admin.page.click('button:has-text("Add user")');
+      // No password chosen: one is generated and shown once.
+      await admin.page.waitForSelector('[data-testid="shown-password"]');
+      const password = ((await admin.page.textContent('[data-testid="shown-password"] code')) ?? "").trim();
+      assert.ok(password.length >= 12, "a generated password is shown");
+      const row = admin.page.locator(`[data-testid="user"][data-email="${email}"]`);
+      await row.waitFor();
+      assert.equal((await row.locator('td[data-label="Role"]').textContent())?.trim(), "deployer");
+      assert.equal((await row.locator('td[data-label="Projects"]').textContent())?.trim(), "blog");
+
+      const user = await newContext(browser);
+      await signIn(user.page, h.url, email, password);
+      assert.match((await user.page.textContent('[data-testid="who"]')) ?? "", /deployer/);
+      await user.page.goto(`${h.url}/projects`);
+      await user.page.waitForSelector('[data-testid="project"]');
+      const listed = await user.page.$$eval('[data-testid="project"] h2', (hs) => hs.map((x) => x.textContent?.trim()));
+      assert.deepEqual(listed, ["blog"]);
+      assert.equal(await user.page.locator('a.nav-link:has-text("Users")').count(), 0, "a deployer has no Users view");
+      await user.page.goto(`${h.url}/services`);
+      await user.page.waitForSelector('[data-testid="service"]');
+      const services = await user.page.$$eval('[data-testid="service"] h2', (hs) =>
+        hs.map((x) => x.textContent?.trim()),
+      );
+      assert.deepEqual(services, ["pg"], "only the services of blog");
+
+      // Removing asks first, then the row goes, the sign-in stops working and the open session ends at its next reload.
+      await row.locator('button:has-text("Remove")').click();
+      await row.locator('button.button-danger:has-text("Remove")').click();
+      await row.waitFor({ state: "detached" });
+      const login = await h.call("POST", "/api/v1/auth/login", { body: { email, password } });
+      assert.equal(login.status, 401, login.text);
+      await user.page.reload();
+      await user.page.waitForSelector("#login-email");
+      assert.match(user.page.url(), /\/login/);
+      await assertClean(user.page, user.problems);
+      await user.context.close();
+      await assertClean(admin.page, admin.problems);
+      await admin.context.close();
+    },
+  );
+
+  await t.test("theme: dark chosen in the header is kept across a reload, in this browser only", async () => {
+    const key = "skipper-console-theme";
+    const { context, page, problems } = await newContext(browser, { scheme: "light" });
+    await signIn(page, h.url, ADMIN);
+    const look = async () =>
+      (await page.evaluate(
+        "[document.documentElement.dataset.theme, getComputedStyle(document.body).backgroundColor, localStorage.getItem('skipper-console-theme')]",
+      )) as [string, string, string | null];
+    const [theme, lightBackground, stored] = await look();
+    assert.deepEqual([theme, stored], ["light", null], "follows the system (light) until chosen");
+    // system (light) → dark: one press.
+    await page.click('[data-testid="theme-toggle"]');
+    assert.match((await page.textContent('[data-testid="theme-toggle"]')) ?? "", /Dark/);
+    const [dark, darkBackground, chosen] = await look();
+    assert.deepEqual([dark, chosen], ["dark", "dark"]);
+    assert.notEqual(darkBackground, lightBackground, "the page's colours change");
+    await page.reload();
+    await page.waitForSelector('[data-testid="who"]');
+    const [after, afterBackground, kept] = await look();
+    assert.deepEqual([after, afterBackground, kept], ["dark", darkBackground, "dark"], "still dark after a reload");
+    await assertClean(page, problems);
+    await context.close();
+
+    // Another browser profile (no stored choice) still follows its system.
+    const fresh = await newContext(browser, { scheme: "light" });
+    await signIn(fresh.page, h.url, ADMIN);
+    assert.equal(await fresh.page.evaluate(`localStorage.getItem(${JSON.stringify(key)})`), null);
+    assert.equal(await fresh.page.evaluate("document.documentElement.dataset.theme"), "light");
+    await fresh.context.close();
+  });
+
   await t.test(
     "every view: screenshots light/dark × desktop/phone; axe-core finds nothing serious or critical",
     async () => {
@@ -257,12 +428,19 @@ test("web console in Chromium against the console-api", { timeout: 900_000 }, as
         }
       }
       writeFileSync(join(ROOT, "test-output", ".gitignore"), "*\n");
-      const views: { name: string; path: string; ready: string }[] = [
+      // `project`: chosen in the view's project picker before the shot.
+      const views: { name: string; path: string; ready: string; project?: string }[] = [
         { name: "dashboard", path: "/", ready: '[data-testid="node"]' },
         { name: "projects", path: "/projects", ready: '[data-testid="project"]' },
         { name: "apps", path: "/apps", ready: '[data-testid="apps-table"]' },
         { name: "app-detail", path: "/apps/shop/web", ready: '[data-testid="log-status"]:has-text("Live")' },
-        { name: "services", path: "/services", ready: '[data-testid="service"]' },
+        { name: "services", path: "/services", ready: '[data-testid="bound-app"]', project: "shop" },
+        {
+          name: "services-unrecorded",
+          path: "/services",
+          ready: '[data-testid="bound-apps"]:has-text("not recorded")',
+          project: "blog",
+        },
         { name: "routes", path: "/routes", ready: '[data-testid="routes-table"]' },
         { name: "users", path: "/users", ready: '[data-testid="users-table"]' },
       ];
@@ -284,6 +462,7 @@ test("web console in Chromium against the console-api", { timeout: 900_000 }, as
           await signIn(page, h.url, ADMIN);
           for (const view of views) {
             await page.goto(`${h.url}${view.path}`);
+            if (view.project) await page.selectOption('[data-testid="project-picker"]', view.project);
             await page.waitForSelector(view.ready);
             await page.screenshot({ path: join(SHOTS, `${view.name}-${scheme}-${size}.png`), fullPage: true });
             shots++;
