@@ -382,8 +382,18 @@ function smaller(a: string, b: string): string {
 
 // --- projects ----------------------------------------------------------------------------------------------------------
 
-/** Namespaces Kubernetes, k3s or Skipper's add-ons own: no project may take them. */
-const RESERVED_NAMESPACES: ReadonlySet<string> = new Set(["default", "cert-manager", "skipper-system"]);
+/**
+ * Namespaces Kubernetes, k3s or Skipper's own parts own: no project may take them (the console's, the gateway
+ * registration's and the gateway's among them: a project there would mix apps with their objects and rights).
+ */
+const RESERVED_NAMESPACES: ReadonlySet<string> = new Set([
+  "default",
+  "cert-manager",
+  "skipper-system",
+  "skipper-console",
+  "skipper-registration",
+  "skipper-gateway",
+]);
 
 /** A project name: a DNS label that is not a system namespace. `fallback` when absent. */
 export function checkProject(value: unknown, fallback: string, field: string, p: Problems): string {
@@ -391,7 +401,7 @@ export function checkProject(value: unknown, fallback: string, field: string, p:
   const name = checkDnsLabel(value, field, p);
   if (name === undefined) return fallback;
   if (RESERVED_NAMESPACES.has(name) || name.startsWith("kube-")) {
-    p.add(field, "names a namespace that Kubernetes or Skipper's add-ons own; choose another project name", value);
+    p.add(field, "names a namespace that Kubernetes or Skipper's own parts own; choose another project name", value);
     return fallback;
   }
   return name;

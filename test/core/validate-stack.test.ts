@@ -283,6 +283,18 @@ describe("validateStack: every other rule", () => {
       "apps.web.project",
       /namespace that Kubernetes/,
     ],
+    [
+      "the console's namespace as a project",
+      withApp("web", { ...web, project: "skipper-console" }),
+      "apps.web.project",
+      /namespace that Kubernetes or Skipper/,
+    ],
+    [
+      "the gateway registration's namespace as a project",
+      withApp("web", { ...web, project: "skipper-registration" }),
+      "apps.web.project",
+      /namespace that Kubernetes or Skipper/,
+    ],
     ["invalid project", withApp("web", { ...web, project: "My Project" }), "apps.web.project", /DNS-1123/],
     ["typo in a field", withApp("web", { ...web, replica: 2 }), "apps.web.replica", /not a known field/],
     ["typo at the top", { ...EXAMPLE_SPEC, app: {} } as StackSpec, "stack.app", /not a known field/],
