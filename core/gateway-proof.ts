@@ -22,8 +22,10 @@ export const PROOF_NONCE_PARAM = "nonce";
 /** The longest answer a gateway reads from a responder (a signature is 86 characters). */
 export const PROOF_MAX_ANSWER_BYTES = 512;
 
-/** What a well-formed `proofKey`, nonce and signature look like. */
-export const PROOF_KEY_RULE = "must be the base64url (no padding) raw 32-byte Ed25519 public key: 43 characters";
+/** What a `proofKey` is. */
+export const PROOF_KEY_FORMAT = "the raw 32-byte Ed25519 public key in base64url without padding, 43 characters";
+/** The rule a malformed `proofKey` broke. */
+export const PROOF_KEY_RULE = `must be ${PROOF_KEY_FORMAT}`;
 
 const B64URL_32 = /^[A-Za-z0-9_-]{43}$/;
 const B64URL_64 = /^[A-Za-z0-9_-]{86}$/;

@@ -29,7 +29,7 @@
  * anyway are refused before any challenge is sent.
  */
 import { isIP } from "node:net";
-import { PROOF_KEY_RULE, proofKeyProblem, proofPath } from "../../core/gateway-proof.ts";
+import { PROOF_KEY_FORMAT, proofKeyProblem, proofPath } from "../../core/gateway-proof.ts";
 import {
   appHost,
   type ClusterRef,
@@ -131,7 +131,7 @@ function unproven(claim: Claim, id: string, caller: Caller, what: string): Outco
   return fail(
     403,
     `ip: ${what} only from ${claim.ip} itself, and this request came from ${caller.address || "an unknown address"}; ` +
-      `run it on that host, or prove the address by challenge: send "proofKey" (${PROOF_KEY_RULE.replace("must be ", "")}) ` +
+      `run it on that host, or prove the address by challenge: send "proofKey" (${PROOF_KEY_FORMAT}) ` +
       `and serve the signature at ${origin(claim.ip, claim.port)}${proofPath(id)} (what a cluster behind a load balancer does; the gateway relays only to addresses their registrant holds)`,
   );
 }

@@ -308,6 +308,9 @@ describe("registration scripts behind a load balancer: the address proven by cha
   });
 
   it("refuses a malformed proofKey before rendering anything", () => {
-    assert.throws(() => lbConfig("lb-bad", 80, "not-a-key"), /gateway registration: proofKey must be the base64url/);
+    assert.throws(
+      () => lbConfig("lb-bad", 80, "not-a-key"),
+      /gateway registration: proofKey must be the raw 32-byte Ed25519 public key in base64url/,
+    );
   });
 });
