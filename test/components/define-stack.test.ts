@@ -1,6 +1,7 @@
 /**
  * defineStack wiring that the example stack does not exercise: the gateway's addresses reach Traefik's configuration
- * in the add-on manifests the first server writes, and a stack without a gateway registers nowhere.
+ * in the add-on manifests the first server writes, a stack without a gateway registers nowhere, and each service's
+ * StatefulSet names the apps that bind it.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -36,6 +37,30 @@ describe("defineStack", () => {
     assert.equal(stack.result.gatewayClusterId, undefined);
     const manifests = stack.get("command:remote:Command", "cluster-203-0-113-20-manifests");
     assert.doesNotMatch(String(manifests.inputs["stdin"]), /trustedIPs/);
+  });
+
+  it("records on each service's StatefulSet the apps that bind it, sorted, outside the pod template", async () => {
+    const stack = await evaluateProgram(
+      () =>
+        buildStack({
+          cluster,
+          services: { db: { engine: "postgres" }, cache: { engine: "redis" }, spare: { engine: "redis" } },
+          apps: {
+            worker: { image: "ghcr.io/acme/worker:1.0.0", bind: ["db", "cache"] },
+            web: { image: "ghcr.io/acme/web:1.0.0", port: 8080, bind: ["db"] },
+          },
+        }),
+      { config },
+    );
+    const recorded = (name: string) => {
+      const set = stack.get("kubernetes:apps/v1:StatefulSet", `main/${name}`).inputs as {
+        metadata: { annotations?: Record<string, string> };
+        spec: { template: unknown };
+      };
+      assert.ok(!JSON.stringify(set.spec.template).includes("bound-apps"), "not on the pod template");
+      return set.metadata.annotations?.["skipper.run/bound-apps"];
+    };
+    assert.deepEqual(["db", "cache", "spare"].map(recorded), ["web,worker", "worker", ""]);
   });
 
   it("pins the host key from skipper:hostKey in the example stack's SSH connections", async () => {
