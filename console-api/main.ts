@@ -4,8 +4,8 @@
  * admin when no user exists, one line when ready, a drain on SIGTERM. Exit codes: 2 for configuration errors, 1 for
  * anything else at start.
  */
-import { readFileSync, realpathSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
+import { isMainModule } from "../core/main-module.ts";
 import { createConsoleApp } from "./app.ts";
 import { generateSigningKey, type SigningKey, signingKeyFromPem } from "./auth/tokens.ts";
 import { ConfigError, type ConsoleConfig, configFromEnv, isLoopbackHost } from "./config.ts";
@@ -58,17 +58,7 @@ export async function runConsole(config: ConsoleConfig): Promise<void> {
   await serving.stopped;
 }
 
-function isEntry(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntry()) {
+if (isMainModule(import.meta.url)) {
   try {
     await runConsole(configFromEnv());
   } catch (err) {
