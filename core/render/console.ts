@@ -39,6 +39,7 @@ import { CLUSTER_ISSUER, httpsRedirectMiddleware, INGRESS_CLASS } from "./app.ts
 import { CONFIGMAP_MAX_BYTES, NODE_RUNTIME_IMAGE, NODE_RUNTIME_UID } from "./code-bundle.ts";
 import { consoleKubernetesProblem, renderConsolePolicy } from "./console-policy.ts";
 import { type EnvVar, literalEnv, secretEnv } from "./env.ts";
+import { httpService } from "./http-service.ts";
 import { credentialsSecretName } from "./names.ts";
 import { onlyFromTraefik, type TraefikPods } from "./network-policy.ts";
 import { hardenedContainerSecurity, nonRootPodSecurity } from "./pod.ts";
@@ -478,16 +479,7 @@ function consoleDeployment(cfg: ConsoleConfig): K8sObject {
 }
 
 function consoleService(cfg: ConsoleConfig): K8sObject {
-  return {
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: meta(cfg, cfg.names.service),
-    spec: {
-      type: "ClusterIP",
-      selector: { ...selectorLabels(APP) },
-      ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }],
-    },
-  };
+  return httpService(meta(cfg, cfg.names.service), selectorLabels(APP));
 }
 
 /** Only Traefik may open connections to the console-api (k3s enforces NetworkPolicies; probes still pass). */

@@ -26,6 +26,7 @@ import {
   NODE_RUNTIME_IMAGE,
   NODE_RUNTIME_UID,
 } from "./code-bundle.ts";
+import { httpService } from "./http-service.ts";
 import { onlyFromTraefik, type TraefikPods } from "./network-policy.ts";
 import { hardenedContainerSecurity, nonRootPodSecurity, REVISION_HISTORY_LIMIT, resourceRequirements } from "./pod.ts";
 import { opaqueSecret } from "./secret.ts";
@@ -197,16 +198,7 @@ function deployment(cfg: GatewayProofConfig): K8sObject {
 }
 
 function service(cfg: GatewayProofConfig): K8sObject {
-  return {
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: meta(cfg, cfg.names.service),
-    spec: {
-      type: "ClusterIP",
-      selector: { ...selectorLabels(cfg.names.app) },
-      ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }],
-    },
-  };
+  return httpService(meta(cfg, cfg.names.service), selectorLabels(cfg.names.app));
 }
 
 /** Only `GET <proof path of this id>` on the cluster's host, over plain HTTP: nothing else reaches the responder. */

@@ -28,6 +28,7 @@ import {
   NODE_RUNTIME_UID,
 } from "./code-bundle.ts";
 import type { GatewayConfig } from "./gateway-config.ts";
+import { httpService } from "./http-service.ts";
 import { onlyFromTraefik } from "./network-policy.ts";
 import { hardenedContainerSecurity, nonRootPodSecurity, resourceRequirements } from "./pod.ts";
 import { opaqueSecret } from "./secret.ts";
@@ -133,16 +134,7 @@ function gatewayHeadlessService(cfg: GatewayConfig): K8sObject {
 }
 
 function gatewayService(cfg: GatewayConfig): K8sObject {
-  return {
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: meta(cfg, cfg.names.service),
-    spec: {
-      type: "ClusterIP",
-      selector: selector(cfg),
-      ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }],
-    },
-  };
+  return httpService(meta(cfg, cfg.names.service), selector(cfg));
 }
 
 function gatewayStatefulSet(cfg: GatewayConfig): K8sObject {
