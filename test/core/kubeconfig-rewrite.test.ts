@@ -28,7 +28,11 @@ users:
 `;
 }
 
-const b64 = fc.uint8Array({ minLength: 1, maxLength: 300 }).map((b) => Buffer.from(b).toString("base64"));
+// Certificate data as k3s writes it: base64 of a PEM block, so it starts "LS0t" and never reads as a YAML number
+// (a bare `6100` would, which no real certificate is).
+const b64 = fc
+  .uint8Array({ minLength: 1, maxLength: 300 })
+  .map((b) => Buffer.concat([Buffer.from("-----BEGIN CERTIFICATE-----\n"), b]).toString("base64"));
 const ipv4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((o) => o.join("."));
 const label = fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?$/);
 const local = fc.constantFrom("127.0.0.1", "localhost");
