@@ -47,6 +47,11 @@ export interface StackOutputs {
   readonly consoleAdminPassword?: pulumi.Output<string>;
   /** The id the gateway knows the cluster by, when the stack uses a gateway. */
   readonly gatewayClusterId?: string;
+  /**
+   * Where the world reaches the cluster's apps: the load balancer's address, else the first server's. Point custom
+   * domains' DNS records here (`pulumi stack output publicAddress`).
+   */
+  readonly publicAddress: pulumi.Output<string>;
 }
 
 /** The plain `StackSpec` of a `defineStack` argument (hosts taken from the provider). */
@@ -123,6 +128,7 @@ export function buildStack(args: DefineStackArgs): StackOutputs {
   }
   return {
     clusterId: stack.cluster.id,
+    publicAddress: cluster.publicAddress,
     kubeconfig: cluster.kubeconfig,
     apps,
     ...(stack.console.enabled ? deployConsole(stack, cluster, [...projects.values()]) : {}),

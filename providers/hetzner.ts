@@ -9,8 +9,9 @@
  * - per server an SSH host key the stack generates and installs through cloud-init, pinned on every connection;
  * - a private network and subnet: each machine gets a fixed private address, k3s's node IP (flannel runs on that
  *   interface, and joining hosts reach the first server there);
- * - a firewall on the public interfaces: 22 (from `firewall.sshSources`), 80 and 443 from anywhere, 6443 (from
- *   `firewall.apiSources`) and ICMP; node traffic on the private network is not filtered by Hetzner's firewalls;
+ * - a firewall on the public interfaces: 22 (from `firewall.sshSources`), 80 and 443 from anywhere unless a load
+ *   balancer carries the web traffic, 6443 (from `firewall.apiSources`) and ICMP; traffic on the private network
+ *   (node to node, load balancer to node) is not filtered by Hetzner's firewalls;
  * - the servers, `count.servers` of them initialising and joining the control plane, then `count.agents`;
  * - optionally a load balancer on the private network that forwards 80 and 443 to every machine, with a PROXY protocol
  *   header so Traefik (which trusts it from the load balancer's private address only) sees each client's own address:
@@ -276,8 +277,14 @@ function settings(args: HetznerArgs): Settings {
   };
 }
 
-/** The firewall's inbound rules (everything else inbound is dropped; outbound is open). */
-export function firewallRules(s: Pick<Settings, "sshSources" | "apiSources">): hcloud.types.input.FirewallRule[] {
+/**
+ * The firewall's inbound rules on the servers' public interfaces (everything else inbound is dropped; outbound is
+ * open). With a load balancer, web traffic reaches the servers only through it, over the private network (which
+ * Hetzner's firewalls do not filter), so 80 and 443 stay closed on the public addresses.
+ */
+export function firewallRules(
+  s: Pick<Settings, "sshSources" | "apiSources" | "loadBalancerType">,
+): hcloud.types.input.FirewallRule[] {
   const tcp = (port: string, from: readonly string[], description: string): hcloud.types.input.FirewallRule => ({
     direction: "in",
     protocol: "tcp",
@@ -287,8 +294,9 @@ export function firewallRules(s: Pick<Settings, "sshSources" | "apiSources">): h
   });
   return [
     tcp("22", s.sshSources, "SSH (Skipper provisioning)"),
-    tcp("80", ANYWHERE, "HTTP (Traefik)"),
-    tcp("443", ANYWHERE, "HTTPS (Traefik)"),
+    ...(s.loadBalancerType === undefined
+      ? [tcp("80", ANYWHERE, "HTTP (Traefik)"), tcp("443", ANYWHERE, "HTTPS (Traefik)")]
+      : []),
     tcp("6443", s.apiSources, "Kubernetes API"),
     { direction: "in", protocol: "icmp", sourceIps: [...ANYWHERE], description: "ping" },
   ];

@@ -226,8 +226,9 @@ describe("stacks/skipper.ts under mocks", () => {
     assert.ok(!web.dependsOn.includes(cacheSet.urn), "web does not bind cache");
   });
 
-  it("outputs each app's URLs, the console URL and the cluster id", () => {
+  it("outputs each app's URLs, the console URL, the cluster id and its public address", async () => {
     assert.equal(stack.result.clusterId, "203-0-113-10");
+    assert.equal(await outputValue(stack.result.publicAddress), "203.0.113.10", "no load balancer: the server");
     assert.deepEqual(stack.result.apps, {
       web: ["https://web-203-0-113-10.skipper.run", "https://www.example.com"],
       worker: [],

@@ -15,6 +15,7 @@ import {
   type Evaluated,
   evaluateStackFile,
   isSecretValue,
+  outputValue,
   type RecordedResource,
   revealSecrets,
 } from "../support/pulumi-mocks.ts";
@@ -174,19 +175,20 @@ describe("stacks/hetzner.ts under mocks", () => {
     });
   });
 
-  it("opens 22, 80, 443 and 6443 in the firewall and attaches it to every server", () => {
+  it("opens 22 and 6443 in the firewall, keeps web ports for the load balancer, and attaches it to every server", () => {
     const fw = ev.get("hcloud:index/firewall:Firewall", "hcloud-acme-firewall");
     const rules = input<Record<string, unknown>[]>(fw, "rules");
     const byPort = Object.fromEntries(
       rules.filter((r) => r["protocol"] === "tcp").map((r) => [r["port"], r["sourceIps"]]),
     );
-    assert.deepEqual(Object.keys(byPort).sort(), ["22", "443", "6443", "80"]);
-    for (const port of ["22", "80", "443", "6443"]) assert.deepEqual(byPort[port], ["0.0.0.0/0", "::/0"]);
+    // With a load balancer, 80 and 443 reach the servers only through it, over the private network.
+    assert.deepEqual(Object.keys(byPort).sort(), ["22", "6443"]);
+    for (const port of ["22", "6443"]) assert.deepEqual(byPort[port], ["0.0.0.0/0", "::/0"]);
     assert.ok(rules.every((r) => r["direction"] === "in"));
     for (const s of ev.ofType(SERVER)) assert.ok(s.dependsOn.includes(fw.urn), `${s.name} carries the firewall`);
   });
 
-  it("makes the load balancer's address the cluster's public address: registration and API certificate", () => {
+  it("makes the load balancer's address the cluster's public address: registration, API certificate, output", async () => {
     const register = ev.get(STEP, "gateway-registration-register");
     const create = input(register, "create");
     assert.ok(create.includes(`"ip":"${LB_ADDRESS}"`), "the gateway proxies to the load balancer");
@@ -206,6 +208,7 @@ describe("stacks/hetzner.ts under mocks", () => {
     }
     // The kubeconfig still points at the first server (the load balancer does not forward the API).
     assert.equal(ev.result.gatewayClusterId, "acme");
+    assert.equal(await outputValue(ev.result.publicAddress), LB_ADDRESS, "DNS records go to the load balancer");
   });
 
   it("sends the client's address through the load balancer: PROXY protocol, trusted from its private address only", () => {
