@@ -9,8 +9,11 @@
  * is readable by no third party; WebSockets and long streams are not cut at Cloudflare's proxy limits; and
  * Cloudflare's free edge certificate does not cover `*.<base>` when the base is itself a subdomain of the zone.
  *
- * The registry claim and its namespace are kept on destroy (`retainOnDelete`) unless `deleteDataOnDestroy` is set:
- * losing it would drop every cluster's registration and token.
+ * The registry claim and its namespace are kept when the gateway leaves the stack (`retainOnDelete`) unless
+ * `deleteDataOnDestroy` is set: losing it would drop every cluster's registration and token. A destroy of the whole
+ * stack deletes no in-cluster object one by one (they go with the cluster), so there the claim's fate is the
+ * provider's: on bare metal it stays on the host even with `deleteDataOnDestroy` (the release-data step covers
+ * services' volumes, not this claim).
  */
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
