@@ -5,11 +5,11 @@
  * tracer's control: there Fastify is loaded.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { openLogs } from "../console-api/ws-client.ts";
+import { spawnCollected } from "../support/child.ts";
 import { KIP, REPO, runKip, tempDir } from "./synth-support.ts";
 
 const tmp = tempDir("kip-console-");
@@ -36,31 +36,25 @@ test("kip --help and kip console --help load no Fastify and no Kubernetes client
 
 test("kip console demo serves the example stack from the in-memory API, says so, prints a login and drains on SIGTERM", async () => {
   const trace = join(tmp.dir, "demo.json");
-  const child = spawn(process.execPath, ["--require", tracer, KIP, "console", "demo", "--port", "0"], {
-    cwd: REPO,
-    env: { ...process.env, KIP_TRACE_OUT: trace, SKIPPER_ADMIN_EMAIL: "", SKIPPER_ADMIN_PASSWORD: "" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const { child, exited, out, err } = spawnCollected(
+    process.execPath,
+    ["--require", tracer, KIP, "console", "demo", "--port", "0"],
+    {
+      cwd: REPO,
+      env: { ...process.env, KIP_TRACE_OUT: trace, SKIPPER_ADMIN_EMAIL: "", SKIPPER_ADMIN_PASSWORD: "" },
+    },
+  );
   try {
     const until = Date.now() + 120_000;
-    while (!/DEMO on http/.test(stdout)) {
-      assert.ok(Date.now() < until && child.exitCode === null, `no ready line; stdout ${stdout} stderr ${stderr}`);
+    while (!/DEMO on http/.test(out())) {
+      assert.ok(Date.now() < until && child.exitCode === null, `no ready line; stdout ${out()} stderr ${err()}`);
       await new Promise((r) => setTimeout(r, 200));
     }
-    assert.equal(stdout.trim().split("\n").length, 1, "one line when ready");
-    assert.match(stdout, /in-memory Kubernetes API seeded from stacks\/skipper\.ts, no real cluster/);
-    const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)![1]!;
-    const login = /log in as (\S+) with password (\S+)/.exec(stderr);
-    assert.ok(login, stderr);
+    assert.equal(out().trim().split("\n").length, 1, "one line when ready");
+    assert.match(out(), /in-memory Kubernetes API seeded from stacks\/skipper\.ts, no real cluster/);
+    const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out())![1]!;
+    const login = /log in as (\S+) with password (\S+)/.exec(err());
+    assert.ok(login, err());
     const r = await fetch(`${url}/api/v1/auth/login`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -98,7 +92,7 @@ test("kip console demo serves the example stack from the in-memory API, says so,
     child.kill("SIGTERM");
   }
   assert.equal(await exited, 0);
-  assert.match(stdout, /skipper console stopped/);
+  assert.match(out(), /skipper console stopped/);
   const loaded = JSON.parse(readFileSync(trace, "utf8")) as string[];
   assert.ok(
     loaded.some((p) => p.includes("/node_modules/fastify/")),

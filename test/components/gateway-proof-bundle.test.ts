@@ -5,7 +5,6 @@
  * variable, and stops cleanly on SIGTERM.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
@@ -16,6 +15,7 @@ import { newNonce, proofTarget, verifyProof } from "../../core/gateway-proof.ts"
 import { CONFIGMAP_MAX_BYTES } from "../../core/render/code-bundle.ts";
 import { closedPort, seededKey } from "../gateway/proof-support.ts";
 import { seededRandom } from "../gateway/seeded-random.ts";
+import { spawnCollected } from "../support/child.ts";
 
 let work: string;
 let file: string;
@@ -34,24 +34,17 @@ after(() => rm(work, { recursive: true, force: true }));
 
 /** Run the bundle with `env`; resolves with its output once `until` appears in stdout, or once it exits. */
 function start(env: Record<string, string>, until?: RegExp) {
-  const child = spawn(process.execPath, [file], { env: { PATH: process.env["PATH"] ?? "", ...env }, stdio: "pipe" });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => {
-    stdout += d.toString();
+  const { child, exited, out, err } = spawnCollected(process.execPath, [file], {
+    env: { PATH: process.env["PATH"] ?? "", ...env },
   });
-  child.stderr.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const ready = new Promise<void>((resolve, reject) => {
     if (!until) return resolve();
-    child.stdout.on("data", () => {
-      if (until.test(stdout)) resolve();
+    child.stdout?.on("data", () => {
+      if (until.test(out())) resolve();
     });
-    void exited.then((code) => reject(new Error(`exited (${code}) before it was ready: ${stdout}${stderr}`)));
+    void exited.then((code) => reject(new Error(`exited (${code}) before it was ready: ${out()}${err()}`)));
   });
-  return { child, exited, ready, output: () => ({ stdout, stderr }) };
+  return { child, exited, ready, output: () => ({ stdout: out(), stderr: err() }) };
 }
 
 function get(port: number, target: string): Promise<{ status: number; text: string }> {

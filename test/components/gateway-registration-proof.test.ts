@@ -18,7 +18,7 @@ import type { K8sObject } from "../../core/k8s.ts";
 import type { Host } from "../../core/model.ts";
 import { validateStack } from "../../core/validate/stack.ts";
 import { HETZNER_CONFIG, hetznerState, LB_ADDRESS } from "../providers/hetzner-support.ts";
-import { EXAMPLE_SPEC } from "../support/example-stack.ts";
+import { EXAMPLE_HOST, EXAMPLE_SPEC } from "../support/example-stack.ts";
 import { validateObjects } from "../support/k8s-validate.ts";
 import {
   type Evaluated,
@@ -32,15 +32,7 @@ import {
 
 const CMD = "command:remote:Command";
 const PROOF_KINDS = ["ConfigMap", "Secret", "Deployment", "Service", "NetworkPolicy", "Ingress"];
-const HOST: Host = {
-  index: 0,
-  address: "203.0.113.10",
-  user: "root",
-  port: 22,
-  role: "server",
-  tlsSans: ["203.0.113.10"],
-  nodeName: "node-1",
-};
+const HOST: Host = EXAMPLE_HOST;
 
 const isK8s = (r: RecordedResource) => r.custom && r.type.startsWith("kubernetes:") && !r.type.includes("providers");
 const kindOf = (r: RecordedResource) => String((r.inputs as { kind?: unknown }).kind);

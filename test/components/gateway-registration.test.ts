@@ -14,7 +14,7 @@ import type { K8sObject } from "../../core/k8s.ts";
 import type { Host } from "../../core/model.ts";
 import { REGISTRATION_STATE_DIR } from "../../core/render/gateway-registration.ts";
 import { validateStack } from "../../core/validate/stack.ts";
-import { EXAMPLE_SPEC } from "../support/example-stack.ts";
+import { EXAMPLE_HOST, EXAMPLE_SPEC } from "../support/example-stack.ts";
 import { validateObjects } from "../support/k8s-validate.ts";
 import {
   type Evaluated,
@@ -28,15 +28,7 @@ import {
 } from "../support/pulumi-mocks.ts";
 
 const TOKEN = "reg-token-5b2f9e-never-in-plain";
-const HOST: Host = {
-  index: 0,
-  address: "203.0.113.10",
-  user: "root",
-  port: 22,
-  role: "server",
-  tlsSans: ["203.0.113.10"],
-  nodeName: "node-1",
-};
+const HOST: Host = EXAMPLE_HOST;
 
 let ev: Evaluated<Record<string, unknown>>;
 let reg: GatewayRegistration;

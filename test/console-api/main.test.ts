@@ -4,7 +4,6 @@
  * SIGTERM.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -14,6 +13,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { ConfigError, configFromEnv } from "../../console-api/config.ts";
 import { startMemoryKube } from "../../console-api/memory-kube/index.ts";
+import { spawnCollected } from "../support/child.ts";
 import { namespace } from "./support.ts";
 
 const MAIN = fileURLToPath(new URL("../../console-api/main.ts", import.meta.url));
@@ -64,20 +64,9 @@ async function freePort(): Promise<number> {
 }
 
 function run(env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
+  return spawnCollected(process.execPath, ["--import", "tsx", MAIN], {
     env: { PATH: process.env["PATH"] ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, exited, out: () => stdout, err: () => stderr };
 }
 
 test("console-api/main.ts: ready line, healthz, first admin, PEM signing key, drain on SIGTERM; exit 2 on bad config", async (t) => {
