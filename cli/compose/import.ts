@@ -1,8 +1,8 @@
 /**
  * A Docker Compose file → Skipper apps and stateful services, for `kip init --from`. Services whose image is a
  * database the catalogue knows (postgres, mysql, redis, mongo) become stateful services with a volume and generated
- * credentials; the rest become apps (image, first container port, environment and env files, command, replicas, a
- * curl health check's path). `depends_on` on a database, and connection strings or `*_HOST` values that name one,
+ * credentials; the rest become apps (image, first container port, environment and env files, command, replicas,
+ * CPU and memory reservations and limits, a curl health check's path). `depends_on` on a database, and connection strings or `*_HOST` values that name one,
  * become bindings. Secret-looking variables become `secretEnv` (their values are not copied; the commands to set
  * them are reported).
  *
@@ -16,6 +16,7 @@ import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAM
 import { CATALOGUE } from "../../core/catalogue.ts";
 import { servicePrefix } from "../../core/render/binding.ts";
 import type { AppSpec, ServiceEngine, ServiceSpec } from "../../core/spec.ts";
+import { composeResources } from "./resources.ts";
 
 export interface Finding {
   /** 1-based line in the file the finding is about (the env file's, for env-file lines). */
@@ -265,7 +266,8 @@ export function importCompose(text: string, file: string, readFile: (path: strin
   return { apps, services, findings, secretCommands };
 }
 
-type Report = (node: unknown, path: string, message: string, kind?: Finding["kind"]) => void;
+/** Records a finding about `node` (its line) at `path`. */
+export type Report = (node: unknown, path: string, message: string, kind?: Finding["kind"]) => void;
 
 function importService(name: string, engine: ServiceEngine, body: YAMLMap, at: string, report: Report): ServiceSpec {
   const entry = CATALOGUE[engine];
@@ -481,7 +483,10 @@ function importApp(name: string, body: YAMLMap, at: string, ctx: AppContext): Ap
         for (const d of value.items) {
           const dk = String(isScalar(d.key) ? d.key.value : d.key);
           if (dk === "replicas" && isScalar(d.value)) app["replicas"] = d.value.value;
-          else report(d.key, `${path}.${dk}`, "not mapped");
+          else if (dk === "resources" && isMap(d.value)) {
+            const resources = composeResources(d.value, `${path}.${dk}`, report);
+            if (resources) app["resources"] = resources;
+          } else report(d.key, `${path}.${dk}`, "not mapped");
         }
         break;
       }

@@ -10,6 +10,7 @@ import { after, describe, it } from "node:test";
 import { isMap, isScalar, parseDocument } from "yaml";
 import { StackFile } from "../../cli/codegen/stack-edit.ts";
 import { type ComposeImport, importComposeFile } from "../../cli/compose/import.ts";
+import { composeResources } from "../../cli/compose/resources.ts";
 import { REPO, runKip, tempDir } from "./synth-support.ts";
 
 const FIXTURES = join(REPO, "test/cli/compose-fixtures");
@@ -26,7 +27,7 @@ const FEEDS: Record<string, readonly string[]> = {
   depends_on: ["bind"],
   command: ["args"],
   entrypoint: ["command"],
-  deploy: ["replicas"],
+  deploy: ["replicas", "resources"],
   healthcheck: ["health"],
 };
 
@@ -148,8 +149,13 @@ describe("Compose files → apps and services", () => {
       image: "ghcr.io/acme/app:3.2.1",
       port: 8443,
       replicas: 2,
+      // Reserved 0.25 cores, at most 0.5; 512M of memory, the limit and (no reservation) the request.
+      resources: { cpu: "250m", memory: "512Mi", cpuLimit: "500m", memoryLimit: "512Mi" },
       secretEnv: ["STRIPE_API_KEY"],
     });
+    const mapped = r.findings.find((f) => f.path === "services.app.deploy.resources");
+    assert.equal(mapped?.kind, "mapped");
+    assert.match(mapped?.message ?? "", /the memory request equals the limit/);
     const unmapped = new Map(r.findings.filter((f) => f.kind === "unmapped").map((f) => [f.path, f.line]));
     const expected: [string, string][] = [
       ["x-logging", "x-logging:"],
@@ -163,7 +169,7 @@ describe("Compose files → apps and services", () => {
       ["services.app.depends_on.frontend", "depends_on:"],
       ["services.app.networks", "    networks:"],
       ["services.app.logging", "logging: *default"],
-      ["services.app.deploy.resources", "resources:"],
+      ["services.app.deploy.resources.limits.pids", "pids:"],
       ["services.app.command", "command:"],
       ["services.Search_Index.privileged", "privileged:"],
       ["networks", "\u0000"],
@@ -218,5 +224,33 @@ describe("kip init --from", () => {
       assert.match(r.stderr, message);
       assert.equal(existsSync(dir), false);
     }
+  });
+});
+
+describe("Compose deploy.resources", () => {
+  const map = (text: string) => {
+    const doc = parseDocument(text);
+    assert.ok(isMap(doc.contents));
+    const findings: { path: string; message: string; kind: string }[] = [];
+    const resources = composeResources(doc.contents, "r", (_node, path, message, kind = "unmapped") =>
+      findings.push({ path, message, kind }),
+    );
+    return { resources, unmapped: findings.filter((f) => f.kind === "unmapped").map((f) => f.path) };
+  };
+
+  it("reads cores and Compose's binary byte units", () => {
+    assert.deepEqual(map("reservations: { cpus: 2, memory: 1.5g }\nlimits: { memory: 2gb }\n").resources, {
+      cpu: "2000m",
+      memory: "1.5Gi",
+      memoryLimit: "2Gi",
+    });
+    assert.deepEqual(map("reservations: { memory: 1024, cpus: '0.0001' }\n").resources, { cpu: "1m", memory: "1024" });
+    assert.deepEqual(map("limits: { memory: 64kb }\n").resources, { memory: "64Ki", memoryLimit: "64Ki" });
+  });
+
+  it("reports what it cannot map and maps nothing from it", () => {
+    const r = map("limits: { cpus: lots, memory: 12 parsecs, pids: 10 }\ndevices: []\n");
+    assert.equal(r.resources, undefined);
+    assert.deepEqual(r.unmapped, ["r.limits.cpus", "r.limits.memory", "r.limits.pids", "r.devices"]);
   });
 });
