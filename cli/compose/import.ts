@@ -484,7 +484,7 @@ function importApp(name: string, body: YAMLMap, at: string, ctx: AppContext): Ap
           const dk = String(isScalar(d.key) ? d.key.value : d.key);
           if (dk === "replicas" && isScalar(d.value)) app["replicas"] = d.value.value;
           else if (dk === "resources" && isMap(d.value)) {
-            const resources = composeResources(d.value, `${path}.${dk}`, report);
+            const resources = composeResources(d.value, `${path}.${dk}`, report, d.key);
             if (resources) app["resources"] = resources;
           } else report(d.key, `${path}.${dk}`, "not mapped");
         }

@@ -27,7 +27,13 @@ function memory(value: unknown): string | undefined {
   return unit === "b" ? m[1] : `${m[1]}${MEMORY_UNITS[unit]}`;
 }
 
-export function composeResources(node: YAMLMap, path: string, report: Report): ResourcesSpec | undefined {
+/** `node` is the `resources` mapping, `key` its key (the line a finding about the whole mapping points at). */
+export function composeResources(
+  node: YAMLMap,
+  path: string,
+  report: Report,
+  key: unknown = node,
+): ResourcesSpec | undefined {
   const found: Record<"reservations" | "limits", { cpu?: string; memory?: string }> = { reservations: {}, limits: {} };
   for (const pair of node.items) {
     const kind = String(isScalar(pair.key) ? pair.key.value : pair.key);
@@ -61,7 +67,7 @@ export function composeResources(node: YAMLMap, path: string, report: Report): R
   if (Object.keys(out).length === 0) return undefined;
   const inherited = [!want.cpu && cap.cpu ? "cpu" : "", !want.memory && cap.memory ? "memory" : ""].filter(Boolean);
   report(
-    node,
+    key,
     path,
     `→ resources ${JSON.stringify(out)}${inherited.length ? ` (the ${inherited.join(" and ")} request equals the limit, as Kubernetes defaults it)` : ""}`,
     "mapped",

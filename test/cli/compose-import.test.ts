@@ -156,6 +156,7 @@ describe("Compose files → apps and services", () => {
     const mapped = r.findings.find((f) => f.path === "services.app.deploy.resources");
     assert.equal(mapped?.kind, "mapped");
     assert.match(mapped?.message ?? "", /the memory request equals the limit/);
+    assert.equal(mapped?.line, lineOf(file, "resources:"), "the line of the resources key");
     const unmapped = new Map(r.findings.filter((f) => f.kind === "unmapped").map((f) => [f.path, f.line]));
     const expected: [string, string][] = [
       ["x-logging", "x-logging:"],
