@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { SpecError, SpecErrors } from "../../core/errors.ts";
 import type { ClusterSpec } from "../../core/spec.ts";
 import { validateCluster } from "../../core/validate/cluster.ts";
+import { EXAMPLE_HOST } from "../support/example-stack.ts";
 
 const ED25519 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGb0eS9XJ0ZVe+2UHdFT2y5WPMOVRBaqX4TVrZyhy6Wc";
 const base: ClusterSpec = { hosts: [{ address: "203.0.113.10" }], k3s: { version: "v1.31.4+k3s1" } };
@@ -24,15 +25,7 @@ describe("validateCluster", () => {
     const c = validateCluster(base, "cluster");
     assert.equal(c.id, "203-0-113-10");
     assert.deepEqual(c.ref, { kind: "ip", ip: "203.0.113.10" });
-    assert.deepEqual(c.hosts[0], {
-      index: 0,
-      address: "203.0.113.10",
-      user: "root",
-      port: 22,
-      role: "server",
-      tlsSans: ["203.0.113.10"],
-      nodeName: "203-0-113-10",
-    });
+    assert.deepEqual(c.hosts[0], { ...EXAMPLE_HOST, nodeName: "203-0-113-10" });
     assert.equal(c.k3s.installScriptUrl, "https://get.k3s.io");
     assert.equal(c.k3s.artifactUrl, undefined);
     assert.deepEqual(c.preflight, { minMemoryMiB: 1800, minDiskGiB: 10, ports: [80, 443, 6443] });
